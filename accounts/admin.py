@@ -1,0 +1,146 @@
+"""Admin console for user audit: PII masked unless the staff member holds
+``accounts.view_pii``; every reveal is written to the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.audit import EventType, record_event
+from accounts.models import AuditEvent, SSOSession, User
+from accounts.pii.blind_index import email_index
+from accounts.pii.masking import mask_email, mask_name
+from accounts.sessions import EndReason, end_sso_session
+
+VIEW_PII = "accounts.view_pii"
+
+
+class UniqueEmailMixin:
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        others = User.objects.filter(email_index=email_index(email))
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("An account with this email address already exists.")
+        return email
+
+
+class UserCreationAdminForm(UniqueEmailMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+
+class UserChangeAdminForm(UniqueEmailMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    list_display = ("short_id", "masked_email", "masked_name", "is_active", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_superuser")
+    search_fields = ()  # custom: exact email through the blind index, or the account id
+    search_help_text = "Exact email address (case-insensitive) or account id."
+    ordering = ("-date_joined",)
+    readonly_fields = ("id", "last_login", "date_joined", "masked_email", "masked_name")
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        personal = ("email", "name") if request.user.has_perm(VIEW_PII) else ("masked_email", "masked_name")
+        return (
+            (None, {"fields": ("id", *personal, "password")}),
+            ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+            ("Dates", {"fields": ("last_login", "date_joined")}),
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(pk=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.filter(email_index=email_index(term)), False
+
+    def get_search_fields(self, request):
+        return ("email_index",)  # only so the admin shows the search box
+
+    @admin.display(description="id")
+    def short_id(self, obj):
+        return str(obj.pk)[:8]
+
+    @admin.display(description="email")
+    def masked_email(self, obj):
+        return mask_email(obj.email)
+
+    @admin.display(description="name")
+    def masked_name(self, obj):
+        return mask_name(obj.name)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and request.user.has_perm(VIEW_PII):
+            record_event(EventType.ADMIN_VIEWED_PII, user=self.get_object(request, object_id), actor=request.user, request=request)
+        return response
+
+
+@admin.register(SSOSession)
+class SSOSessionAdmin(admin.ModelAdmin):
+    list_display = ("short_sid", "user", "started_at", "last_used_at", "ended_at", "end_reason", "network_id")
+    list_filter = ("end_reason", ("ended_at", admin.EmptyFieldListFilter), "started_at")
+    readonly_fields = [field.name for field in SSOSession._meta.fields]
+    list_select_related = ("user",)
+    actions = ["terminate"]
+
+    @admin.display(description="sid")
+    def short_sid(self, obj):
+        return obj.sid[:8]
+
+    @admin.action(description="Terminate selected SSO sessions", permissions=["change"])
+    def terminate(self, request, queryset):
+        ended = sum(end_sso_session(s, EndReason.ADMIN_TERMINATED, actor=request.user, request=request) for s in queryset.active())
+        self.message_user(request, f"{ended} session(s) terminated.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "event_type", "user_link", "actor", "client_id", "short_sid", "network_id")
+    list_filter = ("event_type", "occurred_at")
+    date_hierarchy = "occurred_at"
+    search_fields = ("=user__id", "=sid")
+    search_help_text = "Account id or sid (exact)."
+    list_select_related = ("user", "actor")
+
+    @admin.display(description="user")
+    def user_link(self, obj):
+        return str(obj.user) if obj.user_id else "—"
+
+    @admin.display(description="sid")
+    def short_sid(self, obj):
+        return obj.sid[:8]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,37 @@
+"""Writing the append-only audit trail. Callers pass ids and reasons, never PII."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest
+
+from accounts.models import AuditEvent, User
+from accounts.network import network_id
+
+logger = logging.getLogger("accounts.audit")
+
+EventType = AuditEvent.EventType
+
+
+def record_event(
+    event_type: str,
+    *,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+    sid: str = "",
+    client_id: str = "",
+    **detail,
+) -> AuditEvent:
+    event = AuditEvent.objects.create(
+        event_type=event_type,
+        user=user,
+        actor=actor,
+        sid=sid,
+        client_id=client_id,
+        network_id=network_id(request) if request is not None else "",
+        detail=detail,
+    )
+    logger.info("audit %s user=%s sid=%s", event_type, user.pk if user else "-", sid[:8] or "-")
+    return event

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import User
+from accounts.validators import reject_control_characters
+
+INVALID_LOGIN = "The email address or password is not correct."
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class RegistrationForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254, validators=[reject_control_characters],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(
+        max_length=150, required=False, validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_confirm = forms.CharField(
+        label="Repeat password", max_length=4096, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.email_taken(email):
+            raise forms.ValidationError("An account with this email address already exists.", code="duplicate")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", "The two passwords do not match.")
+        elif password and "email" in cleaned:
+            candidate = User(email=cleaned["email"], name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

@@ -1,0 +1,47 @@
+"""django-axes hooks that keep brute-force protection free of plaintext PII.
+
+Axes counts failures per "username" and per IP address. We hand it the blind
+index instead of the typed email and the reduced network identifier instead
+of the address, so its cache keys and log lines carry no personal data.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.network import network_id
+from accounts.pii.blind_index import email_index
+
+LOCKOUT_MESSAGE = (
+    "Too many failed sign-in attempts. Sign-in is paused for this account and "
+    "this network for {minutes} minutes; please try again later."
+)
+
+
+def username_for_lockout(request: HttpRequest, credentials: dict | None) -> str | None:
+    credentials = credentials or {}
+    email = credentials.get("email") or credentials.get("username")
+    if email is None and request is not None and request.method == "POST":
+        email = request.POST.get("email") or request.POST.get("username")
+    return email_index(email) if email else None
+
+
+def client_network_id(request: HttpRequest) -> str:
+    return network_id(request)
+
+
+def client_description(username, ip_address, user_agent, path_info, request) -> str:
+    return f"{{network: {ip_address!r}, path: {path_info!r}}}"
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"message": LOCKOUT_MESSAGE.format(minutes=minutes)},
+        status=429,
+    )

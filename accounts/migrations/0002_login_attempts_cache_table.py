@@ -1,0 +1,22 @@
+"""The database cache table for login-failure counters when Redis is not configured.
+
+Keys are SHA-256 digests and values are counts: no personal data.
+"""
+
+from django.core.management import call_command
+from django.db import migrations
+
+TABLE = "sso_login_attempts_cache"
+
+
+def create_table(apps, schema_editor):
+    call_command("createcachetable", TABLE, database=schema_editor.connection.alias, verbosity=0)
+
+
+def drop_table(apps, schema_editor):
+    schema_editor.execute(f"DROP TABLE IF EXISTS {schema_editor.quote_name(TABLE)}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+    operations = [migrations.RunPython(create_table, drop_table)]

@@ -1,0 +1,80 @@
+"""SSO sessions: started at password login, ended by logout, by the user from
+the account page, by a password change, or by an administrator.
+
+The IdP's browser session carries the ``sid`` (``request.session[SID_KEY]``);
+``SSOSessionMiddleware`` signs the browser out as soon as its SSO session has
+ended, wherever it was ended from.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import EventType, record_event
+from accounts.models import SSOSession, User
+from accounts.network import network_id
+
+SID_KEY = "sso_sid"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+EndReason = SSOSession.EndReason
+
+
+def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
+    session = SSOSession.objects.create(user=user, network_id=network_id(request))
+    request.session[SID_KEY] = session.sid
+    return session
+
+
+def current_sid(request: HttpRequest) -> str | None:
+    return request.session.get(SID_KEY)
+
+
+def end_sso_session(
+    sso_session: SSOSession,
+    reason: str,
+    *,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """End one SSO session; returns False if it had already ended.
+
+    One transaction with a row lock: of two concurrent calls exactly one ends
+    the session and writes the audit event.
+    """
+    with transaction.atomic():
+        locked = SSOSession.objects.select_for_update().get(pk=sso_session.pk)
+        if locked.ended_at is not None:
+            return False
+        locked.ended_at = timezone.now()
+        locked.end_reason = reason
+        locked.save(update_fields=["ended_at", "end_reason"])
+        event = EventType.ADMIN_TERMINATED_SESSION if actor is not None else EventType.SESSION_ENDED
+        record_event(event, user=locked.user, actor=actor, sid=locked.sid, request=request, reason=reason)
+    sso_session.ended_at, sso_session.end_reason = locked.ended_at, locked.end_reason
+    return True
+
+
+def end_user_sessions(
+    user: User, reason: str, *, except_sid: str | None = None, request: HttpRequest | None = None
+) -> int:
+    """End every active SSO session of ``user`` (but ``except_sid``); returns how many."""
+    sessions = SSOSession.objects.active().filter(user=user)
+    if except_sid:
+        sessions = sessions.exclude(sid=except_sid)
+    return sum(end_sso_session(session, reason, request=request) for session in sessions)
+
+
+def touch_sso_session(sid: str) -> bool:
+    """True if the session is live; records its use at a one-minute resolution."""
+    row = SSOSession.objects.filter(sid=sid).values_list("ended_at", "last_used_at").first()
+    if row is None or row[0] is not None:
+        return False
+    now = timezone.now()
+    if now - row[1] > LAST_USED_RESOLUTION:
+        SSOSession.objects.filter(sid=sid).update(last_used_at=now)
+    return True

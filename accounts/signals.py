@@ -1,0 +1,51 @@
+"""Receivers that tie Django's authentication events to SSO sessions and the audit log."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from accounts.audit import EventType, record_event
+from accounts.models import SSOSession, User
+from accounts.sessions import EndReason, current_sid, end_sso_session, start_sso_session
+
+
+def _account_for(credentials: dict | None) -> User | None:
+    """The account a failed attempt targeted, if it exists (for the audit trail only)."""
+    email = (credentials or {}).get("email") or (credentials or {}).get("username")
+    if not email or not isinstance(email, str):
+        return None
+    try:
+        return User.objects.get_by_email(email)
+    except User.DoesNotExist:
+        return None
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    if request is None:
+        return
+    sso_session = start_sso_session(request, user)
+    record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=sso_session.sid)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    sid = current_sid(request) if request is not None else None
+    sso_session = SSOSession.objects.filter(sid=sid).first() if sid else None
+    if sso_session is not None:
+        end_sso_session(sso_session, EndReason.LOGOUT, request=request)
+    if user is not None:
+        record_event(EventType.LOGOUT, user=user, request=request, sid=sid or "")
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    record_event(EventType.LOGIN_FAILURE, user=_account_for(credentials), request=request)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    credentials = getattr(request, "axes_credentials", None)
+    record_event(EventType.ACCOUNT_LOCKED, user=_account_for(credentials), request=request)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register_view, name="register"),
+    path("account/", views.account_view, name="account"),
+    path("account/password/", views.password_change_view, name="password_change"),
+    path("account/sessions/<int:session_id>/end/", views.end_session_view, name="end_session"),
+    path("account/sessions/end-all/", views.end_all_sessions_view, name="end_all_sessions"),
+]

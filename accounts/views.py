@@ -1,0 +1,151 @@
+"""IdP pages: thin views over the services in accounts.sessions / registration."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.audit import EventType, record_event
+from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
+from accounts.models import SSOSession
+from accounts.registration import EmailAlreadyRegistered, register_user
+from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("accounts:account")
+
+
+def home(request):
+    return render(request, "accounts/home.html")
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            if user is not None:
+                login(request, user)  # rotates the session key (fixation defence)
+                return redirect(_safe_next(request))
+            form.add_error(None, INVALID_LOGIN)
+        status = 400
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_confirm")
+@require_http_methods(["GET", "POST"])
+def register_view(request):
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = register_user(request, email=data["email"], password=data["password"], name=data["name"])
+            except EmailAlreadyRegistered:
+                form.add_error("email", "An account with this email address already exists.")
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Your account is ready.")
+                return redirect("accounts:account")
+        status = 400
+    return render(request, "accounts/register.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request):
+    # GET shows a confirmation; only a POST (with CSRF token) signs out, so a
+    # third-party page cannot sign the user out with an <img> tag.
+    if request.method == "POST":
+        logout(request)
+        return render(request, "accounts/logged_out.html")
+    return render(request, "accounts/logout_confirm.html")
+
+
+@never_cache
+@login_required
+def account_view(request):
+    sessions = SSOSession.objects.active().filter(user=request.user).order_by("-last_used_at")
+    return render(request, "accounts/account.html", {"sessions": sessions, "current_sid": current_sid(request)})
+
+
+@require_POST
+@login_required
+def end_session_view(request, session_id: int):
+    sso_session = get_object_or_404(SSOSession.objects.active(), pk=session_id, user=request.user)
+    is_current = sso_session.sid == current_sid(request)
+    end_sso_session(sso_session, EndReason.LOGOUT if is_current else EndReason.SIGNED_OUT_ELSEWHERE, request=request)
+    if is_current:
+        logout(request)
+        return render(request, "accounts/logged_out.html")
+    messages.success(request, "That session has been signed out.")
+    return redirect("accounts:account")
+
+
+@require_POST
+@login_required
+def end_all_sessions_view(request):
+    end_user_sessions(request.user, EndReason.SIGNED_OUT_EVERYWHERE, request=request)
+    logout(request)
+    return render(request, "accounts/logged_out.html", {"everywhere": True})
+
+
+@never_cache
+@sensitive_post_parameters()
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_view(request):
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            update_session_auth_hash(request, user)
+            # A new password ends every other session: whoever knew the old
+            # one is signed out everywhere else.
+            end_user_sessions(user, EndReason.PASSWORD_CHANGED, except_sid=current_sid(request), request=request)
+            record_event(EventType.PASSWORD_CHANGE, user=user, request=request, sid=current_sid(request) or "")
+            messages.success(request, "Your password has been changed; your other sessions were signed out.")
+            return redirect("accounts:account")
+        status = 400
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "error.html", {
+        "title": "This form has expired",
+        "message": "The page was open too long or cookies are blocked. Go back, reload the page and try again.",
+    }, status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "error.html", {"title": "Bad request", "message": "The request could not be understood."}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "error.html", {"title": "Not allowed", "message": "You may not do that."}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "error.html", {"title": "Page not found", "message": "There is no page at this address."}, status=404)
+
+
+def server_error(request):
+    return render(request, "error.html", {"title": "Something went wrong", "message": "Please try again in a moment."}, status=500)

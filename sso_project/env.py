@@ -1,0 +1,67 @@
+"""Reading configuration from the environment, once, at settings import.
+
+Only `sso_project.settings` calls these helpers; application code reads
+`django.conf.settings`, never `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message is one line."""
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_from_url(url: str, base_dir: Path) -> dict:
+    """Translate a DATABASE_URL into a Django DATABASES entry.
+
+    Supported: ``sqlite:///relative/or/absolute/path`` and
+    ``postgres://user:password@host:port/name`` (psycopg 3).
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative.sqlite3 or sqlite:////absolute/path.sqlite3
+        name = Path(unquote(parts.path[1:]))
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name if name.is_absolute() else base_dir / name,
+        }
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ConfigError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:// or postgres://)")

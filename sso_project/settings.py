@@ -1,0 +1,278 @@
+"""Settings of the identity provider, read once from the environment.
+
+Every variable is documented in README.md ("Configuration"). Development
+(DJANGO_DEBUG=true, the default) generates missing keys into ``.keys/``;
+production (DJANGO_DEBUG=false) refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sso_project.env import ConfigError, database_from_url, env_bool, env_list
+from sso_project.keys import KeySource
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+try:
+    DEBUG = env_bool("DJANGO_DEBUG", True)
+    keys = KeySource(
+        Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")),
+        generate_missing=DEBUG,
+    )
+    SECRET_KEY = keys.secret("DJANGO_SECRET_KEY", "django-secret-key", nbytes=48)
+    PII_KEY = keys.secret("PII_KEY", "pii.key")
+    PII_PREVIOUS_KEYS = keys.secret_list("PII_PREVIOUS_KEYS", "pii-previous.keys")
+    BLIND_INDEX_KEY = keys.secret("BLIND_INDEX_KEY", "blind-index.key")
+    SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
+    DATABASES = {
+        "default": database_from_url(
+            os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"), BASE_DIR
+        )
+    }
+except ConfigError as error:
+    # One line, no traceback: the operator needs the fix, not our stack.
+    raise SystemExit(f"configuration error: {error}") from None
+
+SSO_ISSUER = os.environ.get("SSO_ISSUER", "http://localhost:8000").rstrip("/")
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS",
+    ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    from urllib.parse import urlsplit
+
+    ALLOWED_HOSTS = [urlsplit(SSO_ISSUER).hostname or "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "corsheaders",
+    "drf_spectacular",
+    "axes",
+    "accounts",
+    "tokenexchange",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.ContentSecurityPolicyMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SSOSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+if not DEBUG:
+    # Production serves the collected static files itself; runserver does it in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "sso_project.urls"
+WSGI_APPLICATION = "sso_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Accounts and passwords -------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out client never reaches the password check.
+    "axes.backends.AxesStandaloneBackend",
+    # ModelBackend looks users up with get_by_natural_key, i.e. the blind index.
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    # Older hashes still verify and are re-hashed with Argon2id at the next login.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("name",)}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# --- Personal data at rest --------------------------------------------------
+
+# django-cryptography reads CRYPTOGRAPHY_KEY; our PII fields derive separate
+# encryption and MAC keys from PII_KEY (accounts/pii/keyring.py) so that the
+# ciphertext does not depend on SECRET_KEY.
+CRYPTOGRAPHY_KEY = PII_KEY
+
+# --- Brute-force protection (django-axes) ------------------------------------
+
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Lock an account after repeated failures from anywhere, and a client after
+# repeated failures against any account.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Counters live in the cache (Redis in production), never in a table: axes'
+# database handler would store the typed email and IP address in plaintext.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_network_id"
+AXES_CLIENT_STR_CALLABLE = "accounts.lockout.client_description"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "email"
+
+# --- Database, cache, sessions ------------------------------------------------
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "sso",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Login-failure counters must be shared by every server process and
+        # incremented atomically, which a per-process memory cache and a file
+        # cache cannot do; without Redis they go to a table (accounts 0002).
+        "axes": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sso_login_attempts_cache",
+        },
+    }
+    AXES_CACHE = "axes"
+
+SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [SSO_ISSUER])
+
+# --- Security headers -----------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+if not DEBUG:
+    # __Host- cookies are only accepted over HTTPS, host-only, with Path=/.
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- REST API -------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Privacy-first SSO API",
+    "VERSION": "1",
+}
+CORS_ALLOWED_ORIGINS: list[str] = []
+
+# USERNAME_FIELD (email) is ciphertext and cannot carry a unique constraint;
+# uniqueness is enforced by the unique blind index `email_index` instead.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Request bodies larger than this are refused before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# --- Static files, i18n -----------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Django's default logging, plus: nothing below logs PII (only ids and event types).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "loggers": {
+        "accounts": {"handlers": ["console"], "level": os.environ.get("SSO_LOG_LEVEL", "INFO")},
+        "axes": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
+
+SSO = {
+    "ISSUER": SSO_ISSUER,
+    "SIGNING_KEY_DIR": SIGNING_KEY_DIR,
+    "SESSION_IDLE_TIMEOUT": timedelta(days=14),
+    "NETWORK_ID_IPV4_PREFIX": 24,
+    "NETWORK_ID_IPV6_PREFIX": 48,
+}
+
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
+AXES_ENABLE_ADMIN = False  # attempts live in the cache, not in axes' table

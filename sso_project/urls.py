@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts import views as account_views
+
+admin.site.site_header = "SSO identity provider: user audit"
+admin.site.site_title = "SSO admin"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+handler400 = "accounts.views.bad_request"
+handler403 = "accounts.views.permission_denied"
+handler404 = "accounts.views.page_not_found"
+handler500 = "accounts.views.server_error"

@@ -1,0 +1,114 @@
+"""The admin console for user audit: masked PII, view_pii, blind-index search,
+read-only audit trail, session termination."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AuditEvent, SSOSession, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_user):
+    member = make_user("auditor@example.org", name="Audit Person", is_staff=True)
+    member.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_user", "change_user", "view_auditevent", "view_ssosession", "change_ssosession"]
+    ))
+    return member
+
+
+def staff_client(member, password, with_pii=False) -> Client:
+    if with_pii:
+        member.user_permissions.add(Permission.objects.get(codename="view_pii"))
+    browser = Client()
+    assert browser.post(reverse("accounts:login"), {"email": member.email, "password": password}).status_code == 302
+    return browser
+
+
+def test_user_list_masks_pii(staff, user, password):
+    page = staff_client(staff, password).get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "a\u2022\u2022\u2022@e\u2022\u2022\u2022.org" in page
+    assert "ada@example.org" not in page and "Lovelace" not in page
+
+
+def test_change_page_without_view_pii_is_masked_and_writes_no_reveal(staff, user, password):
+    page = staff_client(staff, password).get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+    assert "ada@example.org" not in page and "Lovelace" not in page
+    assert "L\u2022\u2022\u2022" in page
+    assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()
+
+
+def test_view_pii_reveals_and_is_audited(staff, user, password):
+    page = staff_client(staff, password, with_pii=True).get(reverse("admin:accounts_user_change", args=[user.pk]))
+    assert "ada@example.org" in page.content.decode()
+    event = AuditEvent.objects.get(event_type="admin_viewed_pii")
+    assert (event.user_id, event.actor_id) == (user.pk, staff.pk)
+
+
+def test_search_by_exact_email_through_the_blind_index(staff, user, make_user, password):
+    make_user("someone.else@example.org")
+    browser = staff_client(staff, password)
+    url = reverse("admin:accounts_user_changelist")
+    found = browser.get(url, {"q": " ADA@example.ORG "}).content.decode()
+    assert str(user.pk)[:8] in found and "1 result" in found
+    partial = browser.get(url, {"q": "ada@"}).content.decode()
+    assert "0 results" in partial
+
+
+def test_admin_edit_to_an_existing_email_is_refused(staff, user, make_user, password):
+    other = make_user("taken@example.org")
+    browser = staff_client(staff, password, with_pii=True)
+    response = browser.post(reverse("admin:accounts_user_change", args=[user.pk]), {
+        "email": "TAKEN@example.org", "name": "Ada", "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.get(pk=user.pk).email == "ada@example.org"
+    assert User.objects.get(pk=other.pk).email == "taken@example.org"
+
+
+def test_terminate_action_ends_the_session_and_signs_the_browser_out(staff, user, password):
+    victim = Client()
+    victim.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    sso_session = SSOSession.objects.get(sid=victim.session["sso_sid"])
+    browser = staff_client(staff, password)
+    response = browser.post(reverse("admin:accounts_ssosession_changelist"), {
+        "action": "terminate", "_selected_action": [sso_session.pk],
+    })
+    assert response.status_code == 302
+    sso_session.refresh_from_db()
+    assert sso_session.end_reason == "admin_terminated"
+    assert victim.get(reverse("accounts:account")).status_code == 302
+    event = AuditEvent.objects.get(event_type="admin_terminated_session")
+    assert (event.user_id, event.actor_id, event.sid) == (user.pk, staff.pk, sso_session.sid)
+
+
+def test_audit_events_are_read_only(staff, user, password):
+    browser = staff_client(staff, password)
+    event = AuditEvent.objects.get(user=staff, event_type="login_success")
+    listing = browser.get(reverse("admin:accounts_auditevent_changelist"), {"event_type": "login_success"})
+    assert listing.status_code == 200
+    assert browser.post(reverse("admin:accounts_auditevent_change", args=[event.pk]), {"event_type": "logout"}).status_code == 403
+    assert browser.post(reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    event.event_type = "logout"
+    with pytest.raises(PermissionDenied):
+        event.save()
+    with pytest.raises(PermissionDenied):
+        event.delete()
+    assert AuditEvent.objects.get(pk=event.pk).event_type == "login_success"
+
+
+def test_audit_events_filter_by_user(staff, user, password):
+    Client().post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"})
+    browser = staff_client(staff, password)
+    url = reverse("admin:accounts_auditevent_changelist")
+    assert "2 audit events" in browser.get(url).content.decode()
+    page = browser.get(url, {"user__id__exact": str(user.pk)}).content.decode()
+    assert "1 audit event" in page and "login_failure" in page

@@ -1,0 +1,26 @@
+"""With Redis configured, login-failure counters live in Redis and hold no PII."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+from django.urls import reverse
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+
+
+def test_failure_counters_are_in_redis_under_opaque_keys(client, user, password):
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"},
+                    REMOTE_ADDR="198.51.100.23")
+
+    keys = [k for k in store.scan_iter("*axes-*")]
+    assert len(keys) == 2  # one counter for the account, one for the client network
+    assert sorted(int(store.get(k)) for k in keys) == [settings.AXES_FAILURE_LIMIT] * 2
+    dump = b" ".join(keys + [store.get(k) for k in keys]).lower()
+    assert b"ada" not in dump and b"example" not in dump and b"198.51" not in dump
+
+    # The lockout is shared state: a second process (another client) sees it too.
+    assert client.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 429

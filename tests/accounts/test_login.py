@@ -1,0 +1,109 @@
+"""Password login on the IdP: blind-index look-up, SSO session, lockout, no enumeration."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.urls import reverse
+
+from accounts.forms import INVALID_LOGIN
+from accounts.models import AuditEvent, SSOSession, User
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+
+
+def post_login(client, email, password, **extra):
+    return client.post(LOGIN, {"email": email, "password": password}, **extra)
+
+
+def test_login_with_email_in_other_case_and_spaces(client, user, password):
+    response = post_login(client, "  ADA@Example.ORG ", password)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:account")
+    assert client.get(reverse("accounts:account")).status_code == 200
+
+
+def test_login_starts_an_sso_session_bound_to_the_browser(client, user, password):
+    post_login(client, user.email, password, REMOTE_ADDR="203.0.113.77")
+    sso_session = SSOSession.objects.get(user=user)
+    assert client.session["sso_sid"] == sso_session.sid
+    assert sso_session.ended_at is None
+    assert sso_session.network_id == "203.0.113.0/24"  # reduced, never the full address
+    event = AuditEvent.objects.get(event_type=AuditEvent.EventType.LOGIN_SUCCESS)
+    assert (event.user_id, event.sid, event.network_id) == (user.pk, sso_session.sid, "203.0.113.0/24")
+
+
+def test_session_id_is_rotated_at_login(client, user, password):
+    client.get(LOGIN)
+    client.session.save()
+    before = client.session.session_key
+    post_login(client, user.email, password)
+    assert client.session.session_key != before
+
+
+def test_unknown_email_and_wrong_password_answer_alike(client, user):
+    unknown = post_login(client, "nobody@example.org", "whatever-password")
+    wrong = post_login(client, user.email, "wrong password here")
+    assert unknown.status_code == wrong.status_code == 400
+    assert INVALID_LOGIN in unknown.content.decode()
+    assert INVALID_LOGIN in wrong.content.decode()
+    # Same page apart from the CSRF token and the echoed email.
+    strip = lambda r, email: r.content.decode().replace(email, "").split("csrfmiddlewaretoken")[0]
+    assert strip(unknown, "nobody@example.org") == strip(wrong, user.email)
+    failures = AuditEvent.objects.filter(event_type=AuditEvent.EventType.LOGIN_FAILURE)
+    assert failures.count() == 2
+    assert {e.user_id for e in failures} == {None, user.pk}
+
+
+def test_lockout_after_repeated_failures_refuses_even_the_right_password(client, user, password, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert post_login(client, user.email, "wrong password here").status_code == 400
+    locked = post_login(client, user.email, "wrong password here")
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    still_locked = post_login(client, user.email, password)
+    assert still_locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(event_type=AuditEvent.EventType.ACCOUNT_LOCKED, user=user).exists()
+
+
+def test_lockout_counts_per_account_across_clients(client, user, password, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client, user.email, "wrong password here", REMOTE_ADDR=f"198.51.{i}.9")
+    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 429
+
+
+def test_lockout_counts_per_client_across_accounts(client, make_user, password, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client, f"guess{i}@example.org", "wrong password here", REMOTE_ADDR="198.51.100.7")
+    victim = make_user("victim@example.org")
+    assert post_login(client, victim.email, password, REMOTE_ADDR="198.51.100.7").status_code == 429
+    assert post_login(client, victim.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
+
+
+def test_new_passwords_use_argon2id_at_owasp_minimum(user):
+    algorithm, variant, version, params, *_ = user.password.split("$")
+    assert (algorithm, variant) == ("argon2", "argon2id")
+    assert params == "m=19456,t=2,p=1"
+
+
+def test_older_hash_is_upgraded_at_login(client, user, password):
+    User.objects.filter(pk=user.pk).update(password=make_password(password, hasher="pbkdf2_sha256"))
+    assert post_login(client, user.email, password).status_code == 302
+    assert User.objects.get(pk=user.pk).password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_inactive_account_cannot_sign_in(client, make_user, password):
+    inactive = make_user("gone@example.org", is_active=False)
+    response = post_login(client, inactive.email, password)
+    assert response.status_code == 400
+    assert INVALID_LOGIN in response.content.decode()
+
+
+def test_next_parameter_only_allows_same_site_paths(client, user, password):
+    response = client.post(LOGIN, {"email": user.email, "password": password, "next": "https://evil.example/x"})
+    assert response["Location"] == reverse("accounts:account")
+    client.logout()
+    response = client.post(LOGIN, {"email": user.email, "password": password, "next": "/account/password/"})
+    assert response["Location"] == "/account/password/"

@@ -1,0 +1,120 @@
+"""Registration and the other pages: bad input gets a clear error and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AuditEvent, SSOSession, User
+
+pytestmark = pytest.mark.django_db
+REGISTER = reverse("accounts:register")
+GOOD = {
+    "email": "grace@example.org",
+    "name": "Grace Hopper",
+    "password": "a long enough passphrase 7",
+    "password_confirm": "a long enough passphrase 7",
+}
+
+
+def nothing_written():
+    return (User.objects.count(), AuditEvent.objects.count(), SSOSession.objects.count())
+
+
+def test_registration_creates_account_signs_in_and_audits(client):
+    response = client.post(REGISTER, GOOD)
+    assert response.status_code == 302
+    user = User.objects.get_by_email("GRACE@example.org")
+    assert (user.email, user.name) == ("grace@example.org", "Grace Hopper")
+    assert user.check_password(GOOD["password"])
+    assert AuditEvent.objects.filter(event_type="registration", user=user).exists()
+    assert client.get(reverse("accounts:account")).status_code == 200
+
+
+def test_duplicate_registration_in_other_case_is_refused(client, user):
+    before = nothing_written()
+    response = client.post(REGISTER, {**GOOD, "email": "  ADA@EXAMPLE.org"})
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
+    assert nothing_written() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("email", "", "This field is required."),
+        ("name", "x" * 10_000, "Ensure this value has at most 150 characters"),
+        ("name", "Eve\x00Null", "Null characters are not allowed."),
+        ("name", "Mallory\u202egnp.exe", "Remove control or invisible characters."),
+        ("name", "Line\nBreak", "Remove control or invisible characters."),
+        ("password_confirm", "something else entirely", "The two passwords do not match."),
+        ("password", "short", "This password is too short."),
+    ],
+)
+def test_bad_registration_input_is_refused_with_a_clear_message(client, field, value, message):
+    before = nothing_written()
+    data = {**GOOD, field: value}
+    if field == "password":
+        data["password_confirm"] = value
+    response = client.post(REGISTER, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert nothing_written() == before
+
+
+def test_wrong_content_type_is_a_clear_error(client):
+    before = nothing_written()
+    response = client.post(REGISTER, data='{"email": "json@example.org"}', content_type="application/json")
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert nothing_written() == before
+
+
+def test_missing_csrf_token_is_refused_with_a_readable_page(user, password):
+    browser = Client(enforce_csrf_checks=True)
+    before = nothing_written()
+    for url, data in ((REGISTER, GOOD), (reverse("accounts:login"), {"email": user.email, "password": password})):
+        response = browser.post(url, data)
+        assert response.status_code == 403
+        assert "This form has expired" in response.content.decode()
+    assert nothing_written() == before
+
+
+def test_oversized_body_is_refused_without_a_server_error(client):
+    before = nothing_written()
+    response = client.post(REGISTER, {**GOOD, "name": "x" * 200_000})
+    assert response.status_code == 400
+    assert nothing_written() == before
+
+
+def test_unknown_page_and_wrong_method_are_readable(client):
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert "There is no page at this address." in missing.content.decode()
+    assert client.put(reverse("accounts:login")).status_code == 405
+
+
+def test_password_change_ends_other_sessions(client, user, password):
+    other = Client()
+    other.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    client.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    new_password = "an entirely new passphrase 9"
+    response = client.post(reverse("accounts:password_change"), {
+        "old_password": password, "new_password1": new_password, "new_password2": new_password,
+    })
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 200  # this browser stays in
+    assert other.get(reverse("accounts:account")).status_code == 302  # the other one is out
+    assert AuditEvent.objects.filter(event_type="password_change", user=user).exists()
+    assert SSOSession.objects.active().filter(user=user).count() == 1
+
+
+def test_wrong_old_password_changes_nothing(client, user, password):
+    client.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    response = client.post(reverse("accounts:password_change"), {
+        "old_password": "not it at all", "new_password1": "x new passphrase 1", "new_password2": "x new passphrase 1",
+    })
+    assert response.status_code == 400
+    assert User.objects.get(pk=user.pk).check_password(password)

@@ -1,0 +1,102 @@
+"""Configuration from the environment: keys, production start-up, deploy checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from sso_project.env import ConfigError, database_from_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def production_keys(tmp_path) -> dict[str, str]:
+    """A complete production environment, keys in an empty folder of its own."""
+    signing = tmp_path / "signing"
+    dev = manage("check", env={"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    assert dev.returncode == 0, dev.stderr
+    return {
+        "DJANGO_DEBUG": "false",
+        "SSO_KEY_DIR": str(tmp_path / "nothing-here"),
+        "DJANGO_SECRET_KEY": (tmp_path / "django-secret-key").read_text().strip(),
+        "PII_KEY": (tmp_path / "pii.key").read_text().strip(),
+        "BLIND_INDEX_KEY": (tmp_path / "blind-index.key").read_text().strip(),
+        "SSO_SIGNING_KEY_DIR": str(signing),
+        "SSO_ISSUER": "https://id.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+
+
+def test_development_generates_missing_keys_once_with_private_permissions(tmp_path):
+    env = {"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    assert manage("check", env=env).returncode == 0
+    files = {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name}
+    assert {"django-secret-key", "pii.key", "blind-index.key"} <= files.keys()
+    assert len(list((tmp_path / "signing").glob("*.pem"))) == 1
+    assert all(oct(p.stat().st_mode)[-3:] == "600" for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name)
+    assert manage("check", env=env).returncode == 0
+    assert {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name} == files
+    assert len({files["pii.key"], files["blind-index.key"], files["django-secret-key"]}) == 3
+
+
+@pytest.mark.parametrize("missing", ["PII_KEY", "BLIND_INDEX_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"])
+def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, missing, tmp_path):
+    env = dict(production_keys)
+    if missing == "SSO_SIGNING_KEY_DIR":
+        env[missing] = str(tmp_path / "empty-signing")
+    else:
+        del env[missing]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: missing key")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "nothing-here").exists()  # production never generates keys
+
+
+def test_check_deploy_under_production_settings_reports_nothing(production_keys):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_keys)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_cookies_use_host_prefix_and_secure(production_keys):
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    result = manage("shell", "-c", code, env=production_keys)
+    assert result.stdout.strip().splitlines()[-1].split() == ["__Host-sessionid", "__Host-csrftoken", "True", "True"]
+
+
+@pytest.mark.django_db
+def test_createsuperuser_noinput_with_password_from_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "super secret passphrase 1")
+    call_command("createsuperuser", "--noinput", "--email", "Root@Example.org", verbosity=0)
+    admin = User.objects.get_by_email("root@example.org")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password("super secret passphrase 1")
+
+
+def test_database_url_parsing():
+    pg = database_from_url("postgres://u:p%40ss@db.internal:5433/sso?sslmode=require", ROOT)
+    assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "django.db.backends.postgresql", "sso", "u", "p@ss", "db.internal", "5433")
+    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert database_from_url("sqlite:///db.sqlite3", ROOT)["NAME"] == ROOT / "db.sqlite3"
+    assert database_from_url("sqlite:////tmp/x.sqlite3", ROOT)["NAME"] == Path("/tmp/x.sqlite3")
+    with pytest.raises(ConfigError):
+        database_from_url("mysql://x/y", ROOT)

@@ -1,0 +1,53 @@
+"""The IdP pages in a real Chromium: register, see the account, sign out everywhere, sign in."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context()
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_register_account_page_sign_out_everywhere_and_back(page, live_server):
+    page.goto(f"{live_server.url}/register/")
+    page.fill("input[name=email]", "Browser.User@Example.org")
+    page.fill("input[name=name]", "Browser User")
+    page.fill("input[name=password]", "a passphrase for chromium 1")
+    page.fill("input[name=password_confirm]", "a passphrase for chromium 1")
+    page.click("button[type=submit]")
+
+    page.wait_for_url(f"{live_server.url}/account/")
+    assert page.inner_text("#profile-email") == "Browser.User@example.org"  # domain part normalised
+    assert "(this browser)" in page.inner_text("#sessions")
+
+    page.click("text=Sign out everywhere")
+    assert "Every session of your account has been ended." in page.inner_text("main")
+    page.goto(f"{live_server.url}/account/")
+    assert "/login/" in page.url
+
+    page.fill("input[name=email]", "browser.user@example.org")
+    page.fill("input[name=password]", "not the passphrase")
+    page.click("button[type=submit]")
+    assert "The email address or password is not correct." in page.inner_text("[role=alert]")
+
+    page.fill("input[name=password]", "a passphrase for chromium 1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/account/")
+    assert page.inner_text("#profile-name") == "Browser User"
