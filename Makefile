@@ -17,7 +17,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	DATABASE_URL= $(PY) manage.py migrate --noinput
 	DATABASE_URL= $(PY) manage.py ensure_demo_user
-	@echo "Identity provider: http://localhost:8000  (admin: http://localhost:8000/admin/)"
+	@echo "Identity provider: http://localhost:8000   admin console: http://localhost:8000/admin/"
 	DATABASE_URL= $(PY) manage.py runserver localhost:8000
 
 test: $(STAMP)

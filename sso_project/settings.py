@@ -30,7 +30,7 @@ try:
     SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
     DATABASES = {
         "default": database_from_url(
-            os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"), BASE_DIR
+            os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", BASE_DIR
         )
     }
 except ConfigError as error:
