@@ -1,0 +1,54 @@
+"""The append-only audit trail. No column holds PII: ids, types, reduced networks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+
+from accounts.models.users import User
+
+
+class AuditEvent(models.Model):
+    """Append-only: rows are written once and never changed or deleted by the app."""
+
+    class EventType(models.TextChoices):
+        REGISTRATION = "registration"
+        LOGIN_SUCCESS = "login_success"
+        LOGIN_FAILURE = "login_failure"
+        LOGOUT = "logout"
+        PASSWORD_CHANGE = "password_change"
+        ACCOUNT_LOCKED = "account_locked"
+        SESSION_ENDED = "session_ended"
+        ADMIN_VIEWED_PII = "admin_viewed_pii"
+        ADMIN_TERMINATED_SESSION = "admin_terminated_session"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    event_type = models.CharField(max_length=40, choices=EventType.choices, db_index=True)
+    # No foreign-key constraint: the trail must outlive the account it is about.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+", help_text="Staff member who acted, for admin events.",
+    )
+    client_id = models.CharField(max_length=100, blank=True, help_text="Partner site, where relevant.")
+    sid = models.CharField(max_length=64, blank=True)
+    network_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="Non-personal context (ids, reasons).")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionDenied("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("audit events are append-only")

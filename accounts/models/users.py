@@ -1,0 +1,87 @@
+"""Accounts. Email and name are ciphertext at rest; look-ups go through the blind index."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from accounts.pii.blind_index import email_index
+from accounts.pii.fields import EncryptedPIICharField, EncryptedPIIEmailField
+from accounts.pii.masking import mask_email
+from accounts.validators import reject_control_characters
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str) -> "User":
+        """Every look-up by email goes through the blind index."""
+        return self.get(email_index=email_index(email))
+
+    def get_by_email(self, email: str) -> "User":
+        return self.get_by_natural_key(email)
+
+    def email_taken(self, email: str) -> bool:
+        return self.filter(email_index=email_index(email)).exists()
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        if not email:
+            raise ValueError("an email address is required")
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        if not (extra["is_staff"] and extra["is_superuser"]):
+            raise ValueError("a superuser must have is_staff and is_superuser")
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = EncryptedPIIEmailField(
+        "email address", max_length=254, validators=[reject_control_characters]
+    )
+    name = EncryptedPIICharField(
+        "name", max_length=150, blank=True, default="", validators=[reject_control_characters]
+    )
+    email_index = models.CharField(
+        max_length=64, unique=True, editable=False,
+        help_text="HMAC-SHA256 of the normalised email under the blind-index key.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        permissions = [("view_pii", "Can view personal data (email, name) in clear")]
+
+    def __str__(self) -> str:
+        # str(user) ends up in admin log entries and log lines: never PII.
+        return f"user {str(self.pk)[:8]}"
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
+
+    def clean(self) -> None:
+        super().clean()  # NFKC-normalises the email (AbstractBaseUser.normalize_username)
+        self.email = UserManager.normalize_email(self.email.strip())
+        self.name = self.name.strip()
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_index = email_index(self.email)
+        super().save(*args, **kwargs)
