@@ -14,9 +14,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
 from accounts.audit import EventType, record_event
 from accounts.models import SSOSession, User
 from accounts.network import network_id
+from accounts.oauth import denylist
 
 SID_KEY = "sso_sid"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -25,9 +28,32 @@ EndReason = SSOSession.EndReason
 
 
 def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
+    """Begin an SSO session at password login, or renew ``auth_time`` when the
+    browser's live session of the same user re-authenticated (prompt=login, max_age)."""
+    sid = current_sid(request)
+    existing = SSOSession.objects.active().filter(sid=sid, user=user).first() if sid else None
+    if existing is not None:
+        existing.auth_time = timezone.now()
+        existing.save(update_fields=["auth_time"])
+        return existing
     session = SSOSession.objects.create(user=user, network_id=network_id(request))
     request.session[SID_KEY] = session.sid
     return session
+
+
+def active_sso_session(request: HttpRequest) -> SSOSession | None:
+    if not request.user.is_authenticated:
+        return None
+    sid = current_sid(request)
+    return SSOSession.objects.active().select_related("user").filter(sid=sid, user=request.user).first() if sid else None
+
+
+def blacklist_session_refresh_tokens(sso_session: SSOSession) -> int:
+    """simplejwt blacklist entries for every refresh token the session still has."""
+    outstanding = OutstandingToken.objects.filter(sso_record__sso_session=sso_session, blacklistedtoken__isnull=True)
+    entries = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(entries, ignore_conflicts=True)
+    return len(entries)
 
 
 def current_sid(request: HttpRequest) -> str | None:
@@ -53,8 +79,10 @@ def end_sso_session(
         locked.ended_at = timezone.now()
         locked.end_reason = reason
         locked.save(update_fields=["ended_at", "end_reason"])
+        blacklist_session_refresh_tokens(locked)
         event = EventType.ADMIN_TERMINATED_SESSION if actor is not None else EventType.SESSION_ENDED
         record_event(event, user=locked.user, actor=actor, sid=locked.sid, request=request, reason=reason)
+        transaction.on_commit(lambda: denylist.deny_session(locked.sid))
     sso_session.ended_at, sso_session.end_reason = locked.ended_at, locked.end_reason
     return True
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import EventType, record_event
 from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
-from accounts.models import SSOSession
+from accounts.models import PartnerSite, SSOSession
 from accounts.registration import EmailAlreadyRegistered, register_user
 from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
 
@@ -41,11 +41,14 @@ def login_view(request):
         if form.is_valid():
             user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             if user is not None:
+                if request.user.is_authenticated and request.user.pk != user.pk:
+                    logout(request)  # ends the other account's SSO session on this browser
                 login(request, user)  # rotates the session key (fixation defence)
                 return redirect(_safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+    site = PartnerSite.objects.filter(client_id=request.GET.get("client_id", ""), is_active=True).first()
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request), "site": site}, status=status)
 
 
 @never_cache

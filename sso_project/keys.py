@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from sso_project.env import ConfigError
@@ -61,16 +62,7 @@ class KeySource:
             return path
         if not self.generate_missing:
             raise ConfigError(f"missing key: no JWT signing key (*.pem) in {path}; set {env_name} to the key folder")
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        self._write_private(path / f"{secrets.token_hex(8)}.pem", pem.decode())
+        generate_signing_key_file(path, os.environ.get("SSO_SIGNING_ALGORITHM", "RS256"))
         return path
 
     @staticmethod
@@ -79,3 +71,31 @@ class KeySource:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(content)
+
+
+SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+
+
+def generate_signing_key_file(directory: Path, algorithm: str = "RS256") -> Path:
+    """Write a new private signing key as ``<created-ms>-<kid>.pem`` (mode 600).
+
+    The file name carries what the key ring needs to order keys and publish
+    them by ``kid``; the key type tells the algorithm.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if algorithm == "RS256":
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    elif algorithm == "ES256":
+        private_key = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "EdDSA":
+        private_key = ed25519.Ed25519PrivateKey.generate()
+    else:
+        raise ConfigError(f"signing algorithm {algorithm!r} is not one of {', '.join(SIGNING_ALGORITHMS)}")
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = directory / f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(8)}.pem"
+    KeySource._write_private(path, pem.decode())
+    return path

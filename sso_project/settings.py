@@ -27,6 +27,7 @@ try:
     PII_KEY = keys.secret("PII_KEY", "pii.key")
     PII_PREVIOUS_KEYS = keys.secret_list("PII_PREVIOUS_KEYS", "pii-previous.keys")
     BLIND_INDEX_KEY = keys.secret("BLIND_INDEX_KEY", "blind-index.key")
+    PAIRWISE_SUBJECT_KEY = keys.secret("PAIRWISE_SUBJECT_KEY", "pairwise-subject.key")
     SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
     DATABASES = {
         "default": database_from_url(
@@ -216,6 +217,19 @@ if not DEBUG:
 
 # --- REST API -------------------------------------------------------------------
 
+# simplejwt is the token engine; our token classes (accounts/oauth/tokens.py)
+# sign with the key ring instead of a single key. Claims of our own.
+SIMPLE_JWT = {
+    "ALGORITHM": "RS256",
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "token_use",
+    "JTI_CLAIM": "jti",
+    "ISSUER": None,
+    "LEEWAY": 30,
+    "UPDATE_LAST_LOGIN": False,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -229,7 +243,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Privacy-first SSO API",
     "VERSION": "1",
 }
+# Browsers may call only the token/API endpoints cross-origin, and only from
+# the origins of registered partner sites (accounts/oauth/cors.py).
 CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_URLS_REGEX = r"^/(\.well-known/.*|oauth/(token|userinfo|revoke|introspect)/|api/.*)$"
 
 # USERNAME_FIELD (email) is ciphertext and cannot carry a unique constraint;
 # uniqueness is enforced by the unique blind index `email_index` instead.
@@ -269,7 +286,19 @@ LOGGING = {
 SSO = {
     "ISSUER": SSO_ISSUER,
     "SIGNING_KEY_DIR": SIGNING_KEY_DIR,
-    "SESSION_IDLE_TIMEOUT": timedelta(days=14),
+    "SIGNING_ALGORITHM": os.environ.get("SSO_SIGNING_ALGORITHM", "RS256"),
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("SSO_ACCESS_TOKEN_SECONDS", "300"))),
+    "ID_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
+    "AUTHORIZATION_CODE_LIFETIME": timedelta(seconds=60),
+    "LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
+    "JWT_LEEWAY": timedelta(seconds=30),
+    "SCOPES": {
+        "openid": "Sign you in",
+        "profile": "See your name",
+        "email": "See your email address",
+        "offline_access": "Keep you signed in",
+    },
     "NETWORK_ID_IPV4_PREFIX": 24,
     "NETWORK_ID_IPV6_PREFIX": 48,
 }

@@ -1,5 +1,10 @@
 from accounts.models.audit import AuditEvent
+from accounts.models.grants import AuthorizationCode, RefreshTokenRecord, token_digest
 from accounts.models.sessions import SSOSession
+from accounts.models.sites import Consent, PartnerSite, SessionSite
 from accounts.models.users import User, UserManager
 
-__all__ = ["AuditEvent", "SSOSession", "User", "UserManager"]
+__all__ = [
+    "AuditEvent", "AuthorizationCode", "Consent", "PartnerSite", "RefreshTokenRecord",
+    "SSOSession", "SessionSite", "User", "UserManager", "token_digest",
+]

@@ -22,6 +22,12 @@ class AuditEvent(models.Model):
         SESSION_ENDED = "session_ended"
         ADMIN_VIEWED_PII = "admin_viewed_pii"
         ADMIN_TERMINATED_SESSION = "admin_terminated_session"
+        CONSENT_GRANTED = "consent_granted"
+        CONSENT_WITHDRAWN = "consent_withdrawn"
+        TOKEN_ISSUED = "token_issued"
+        REFRESH_TOKEN_REUSE = "refresh_token_reuse"
+        AUTHORIZATION_CODE_REUSE = "authorization_code_reuse"
+        TOKEN_REVOKED = "token_revoked"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     event_type = models.CharField(max_length=40, choices=EventType.choices, db_index=True)

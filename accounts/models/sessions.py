@@ -29,10 +29,12 @@ class SSOSession(models.Model):
         SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", "signed out everywhere"
         PASSWORD_CHANGED = "password_changed", "password changed"
         ADMIN_TERMINATED = "admin_terminated", "terminated by an administrator"
+        REFRESH_TOKEN_REUSE = "refresh_token_reuse", "a rotated refresh token was used again"
 
     sid = models.CharField(max_length=64, unique=True, default=new_sid, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_sessions")
     started_at = models.DateTimeField(default=timezone.now)
+    auth_time = models.DateTimeField(default=timezone.now, help_text="Last password authentication.")
     last_used_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)

@@ -36,6 +36,7 @@ def production_keys(tmp_path) -> dict[str, str]:
         "DJANGO_SECRET_KEY": (tmp_path / "django-secret-key").read_text().strip(),
         "PII_KEY": (tmp_path / "pii.key").read_text().strip(),
         "BLIND_INDEX_KEY": (tmp_path / "blind-index.key").read_text().strip(),
+        "PAIRWISE_SUBJECT_KEY": (tmp_path / "pairwise-subject.key").read_text().strip(),
         "SSO_SIGNING_KEY_DIR": str(signing),
         "SSO_ISSUER": "https://id.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
@@ -46,7 +47,7 @@ def test_development_generates_missing_keys_once_with_private_permissions(tmp_pa
     env = {"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     assert manage("check", env=env).returncode == 0
     files = {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name}
-    assert {"django-secret-key", "pii.key", "blind-index.key"} <= files.keys()
+    assert {"django-secret-key", "pii.key", "blind-index.key", "pairwise-subject.key"} <= files.keys()
     assert len(list((tmp_path / "signing").glob("*.pem"))) == 1
     assert all(oct(p.stat().st_mode)[-3:] == "600" for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name)
     assert manage("check", env=env).returncode == 0
@@ -54,7 +55,7 @@ def test_development_generates_missing_keys_once_with_private_permissions(tmp_pa
     assert len({files["pii.key"], files["blind-index.key"], files["django-secret-key"]}) == 3
 
 
-@pytest.mark.parametrize("missing", ["PII_KEY", "BLIND_INDEX_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"])
+@pytest.mark.parametrize("missing", ["PII_KEY", "BLIND_INDEX_KEY", "PAIRWISE_SUBJECT_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"])
 def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, missing, tmp_path):
     env = dict(production_keys)
     if missing == "SSO_SIGNING_KEY_DIR":

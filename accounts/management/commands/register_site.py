@@ -1,0 +1,41 @@
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.oauth.registry import SiteRegistration, register_site
+
+
+class Command(BaseCommand):
+    help = "Registers (or updates) a partner site and prints its client_id and, when set now, its client_secret as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--client-id", required=True)
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris")
+        parser.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout_redirect_uris")
+        parser.add_argument("--backchannel-logout-uri", default="")
+        parser.add_argument("--public", action="store_true")
+        parser.add_argument("--subject-type", choices=["public", "pairwise"], default="public")
+        parser.add_argument("--first-party", action="store_true")
+        parser.add_argument("--scope", action="append", default=[], dest="scopes")
+        parser.add_argument("--client-secret", default=None)
+        parser.add_argument("--vendor", default="", dest="vendor_group")
+
+    def handle(self, *args, **options):
+        registration = SiteRegistration(
+            client_id=options["client_id"], name=options["name"], redirect_uris=options["redirect_uris"],
+            post_logout_redirect_uris=options["post_logout_redirect_uris"],
+            backchannel_logout_uri=options["backchannel_logout_uri"], public=options["public"],
+            subject_type=options["subject_type"], first_party=options["first_party"],
+            scopes=[s for value in options["scopes"] for s in value.split()],
+            client_secret=options["client_secret"], vendor_group=options["vendor_group"],
+        )
+        try:
+            site, secret = register_site(registration)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        output = {"client_id": site.client_id}
+        if secret is not None:
+            output["client_secret"] = secret
+        self.stdout.write(json.dumps(output))

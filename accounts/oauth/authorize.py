@@ -1,0 +1,165 @@
+"""The authorization endpoint's rules (OIDC Core 3.1.2, RFC 6749 4.1, RFC 7636).
+
+``AuthorizationRequest.parse`` validates a request in the order the specs
+require: until client_id and redirect_uri are known good, errors are shown on
+a page and never redirected (an open redirector otherwise); after that, errors
+go back to the site's redirect URI with ``state`` and ``iss`` (RFC 9207).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from accounts.audit import EventType, record_event
+from accounts.models import AuthorizationCode, Consent, PartnerSite, SessionSite, SSOSession, token_digest
+
+PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
+PROMPTS = {"none", "login", "consent", "select_account"}
+SINGLE_VALUED = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
+                 "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode")
+
+
+class AuthorizationPageError(Exception):
+    """The request cannot be trusted to redirect anywhere: show a page."""
+
+
+class AuthorizationRedirectError(Exception):
+    """An RFC 6749 4.1.2.1 error for the (validated) redirect URI."""
+
+    def __init__(self, request: "AuthorizationRequest", error: str, description: str):
+        super().__init__(description)
+        self.url = request.redirect_with({"error": error, "error_description": description})
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    site: PartnerSite
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    state: str
+    nonce: str
+    code_challenge: str
+    prompt: frozenset[str]
+    max_age: int | None
+
+    @classmethod
+    def parse(cls, params: QueryDict) -> "AuthorizationRequest":
+        for name in ("client_id", "redirect_uri"):
+            if len(params.getlist(name)) > 1:
+                raise AuthorizationPageError(f"The parameter {name} was sent more than once.")
+        client_id = params.get("client_id", "")
+        site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first() if client_id else None
+        if site is None:
+            raise AuthorizationPageError("The site that sent you here is not registered with us.")
+        redirect_uri = params.get("redirect_uri", "")
+        if redirect_uri not in site.redirect_uris:
+            raise AuthorizationPageError(f"{site.name} asked to send you to an address it has not registered.")
+
+        draft = cls(site, redirect_uri, (), params.get("state", ""), "", "", frozenset(), None)
+        fail = lambda error, description: AuthorizationRedirectError(draft, error, description)  # noqa: E731
+
+        for name in SINGLE_VALUED:
+            if len(params.getlist(name)) > 1:
+                raise fail("invalid_request", f"{name} was sent more than once")
+        if "request" in params or "request_uri" in params:
+            raise fail("request_not_supported", "request objects are not supported")
+        if params.get("response_type") != "code":
+            raise fail("unsupported_response_type", "only response_type=code is supported")
+        if params.get("response_mode", "query") != "query":
+            raise fail("invalid_request", "only response_mode=query is supported")
+        scopes = tuple(dict.fromkeys(params.get("scope", "").split()))
+        if not scopes:
+            raise fail("invalid_scope", "scope is required")
+        unknown = set(scopes) - set(site.allowed_scopes)
+        if unknown:
+            raise fail("invalid_scope", f"scope not allowed for this site: {' '.join(sorted(unknown))}")
+        if params.get("code_challenge_method") != "S256" or not PKCE_CHALLENGE.match(params.get("code_challenge", "")):
+            raise fail("invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256")
+        prompt = frozenset(params.get("prompt", "").split())
+        if not prompt <= PROMPTS or ("none" in prompt and len(prompt) > 1):
+            raise fail("invalid_request", "prompt must be none, or any of login, consent, select_account")
+        max_age = params.get("max_age")
+        if max_age is not None:
+            if not max_age.isdigit() or len(max_age) > 9:
+                raise fail("invalid_request", "max_age must be a non-negative integer")
+            max_age = int(max_age)
+        nonce = params.get("nonce", "")
+        if len(nonce) > 255 or len(draft.state) > 2048:
+            raise fail("invalid_request", "nonce or state is too long")
+        return cls(site, redirect_uri, scopes, draft.state, nonce, params["code_challenge"], prompt, max_age)
+
+    def redirect_with(self, values: dict[str, str]) -> str:
+        values = {**values, "iss": settings.SSO["ISSUER"]}
+        if self.state:
+            values["state"] = self.state
+        parts = urlsplit(self.redirect_uri)
+        query = "&".join(filter(None, [parts.query, urlencode(values)]))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+    def as_params(self, *, without_prompt: str | None = None) -> dict[str, str]:
+        params = {
+            "client_id": self.site.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(self.scopes),
+            "code_challenge": self.code_challenge,
+            "code_challenge_method": "S256",
+        }
+        prompt = self.prompt - {without_prompt} if without_prompt else self.prompt
+        optional = {"state": self.state, "nonce": self.nonce, "prompt": " ".join(sorted(prompt)),
+                    "max_age": "" if self.max_age is None else str(self.max_age)}
+        params.update({name: value for name, value in optional.items() if value})
+        return params
+
+
+def needs_login(areq: AuthorizationRequest, sso_session: SSOSession | None) -> bool:
+    if sso_session is None or "login" in areq.prompt:
+        return True
+    if areq.max_age is not None:
+        return timezone.now() - sso_session.auth_time > timedelta(seconds=areq.max_age)
+    return False
+
+
+def needs_consent(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:
+    if "consent" in areq.prompt:
+        return True
+    if areq.site.first_party:
+        return False
+    consent = Consent.objects.filter(user=sso_session.user, site=areq.site).first()
+    return consent is None or not consent.covers(set(areq.scopes))
+
+
+def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=None) -> None:
+    consent, created = Consent.objects.get_or_create(
+        user=sso_session.user, site=areq.site, defaults={"scopes": sorted(areq.scopes)}
+    )
+    if not created:
+        consent.scopes = sorted(set(consent.scopes) | set(areq.scopes))
+        consent.granted_at = timezone.now()
+        consent.save(update_fields=["scopes", "granted_at"])
+    record_event(EventType.CONSENT_GRANTED, user=sso_session.user, client_id=areq.site.client_id,
+                 request=request, scopes=sorted(areq.scopes))
+
+
+def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession) -> str:
+    """A single-use code, stored as a SHA-256 digest, valid for 60 seconds."""
+    code = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        AuthorizationCode.objects.create(
+            code_hash=token_digest(code), site=areq.site, user=sso_session.user, sso_session=sso_session,
+            redirect_uri=areq.redirect_uri, scope=" ".join(areq.scopes), nonce=areq.nonce,
+            code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
+            created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+        )
+        SessionSite.objects.get_or_create(sso_session=sso_session, site=areq.site)
+    return areq.redirect_with({"code": code})

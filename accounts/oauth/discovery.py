@@ -1,0 +1,37 @@
+"""OpenID Connect Discovery 1.0 metadata."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from sso_project.keys import SIGNING_ALGORITHMS
+
+
+def provider_metadata() -> dict[str, object]:
+    issuer = settings.SSO["ISSUER"]
+    url = lambda name: issuer + reverse(name)  # noqa: E731
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": url("oauth:authorize"),
+        "token_endpoint": url("oauth:token"),
+        "userinfo_endpoint": url("oauth:userinfo"),
+        "jwks_uri": url("oauth:jwks"),
+        "scopes_supported": list(settings.SSO["SCOPES"]),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [
+            "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange",
+        ],
+        "subject_types_supported": ["public", "pairwise"],
+        "id_token_signing_alg_values_supported": list(SIGNING_ALGORITHMS),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "azp",
+                             "at_hash", "email", "email_verified", "name"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }

@@ -1,0 +1,86 @@
+"""Minting the tokens of one grant: access, refresh and ID token, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
+
+from accounts.audit import EventType, record_event
+from accounts.models import PartnerSite, RefreshTokenRecord, SessionSite, SSOSession, token_digest
+from accounts.oauth.claims import identity_claims, subject_for, token_hash
+from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
+
+
+@dataclass
+class IssuedTokens:
+    access_token: str
+    access_jti: str
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+    refresh_outstanding: OutstandingToken | None = None
+    id_token: str | None = None
+
+    def response_body(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        if self.id_token:
+            body["id_token"] = self.id_token
+        return body
+
+
+def issue_tokens(
+    *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = ""
+) -> IssuedTokens:
+    user = sso_session.user
+    sub = subject_for(user, site)
+    scope = " ".join(scopes)
+
+    access = SSOAccessToken(audience=site.client_id).set_claims(
+        sub=sub, client_id=site.client_id, scope=scope, sid=sso_session.sid
+    )
+    access_token = str(access)
+    issued = IssuedTokens(
+        access_token=access_token,
+        access_jti=access["jti"],
+        expires_in=int(access.lifetime.total_seconds()),
+        scope=scope,
+    )
+
+    refresh = SSORefreshToken().set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sso_session.sid)
+    issued.refresh_token = str(refresh)
+    issued.refresh_outstanding = OutstandingToken.objects.create(
+        user=user,
+        jti=refresh["jti"],
+        token="sha256:" + token_digest(issued.refresh_token),  # never the usable token text
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    RefreshTokenRecord.objects.create(
+        outstanding=issued.refresh_outstanding, sso_session=sso_session, site=site, scope=scope
+    )
+
+    if "openid" in scopes:
+        id_token = IDToken(audience=site.client_id).set_claims(
+            sub=sub,
+            azp=site.client_id,
+            sid=sso_session.sid,
+            auth_time=datetime_to_epoch(sso_session.auth_time),
+            nonce=nonce or None,
+            at_hash=token_hash(access_token, signing_keyring().current.algorithm),
+            **identity_claims(user, set(scopes)),
+        )
+        issued.id_token = str(id_token)
+
+    SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
+    record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
+    return issued

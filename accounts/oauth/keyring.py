@@ -1,0 +1,148 @@
+"""The JWT signing key ring: the newest key signs, older keys keep verifying.
+
+Keys are PEM files ``<created-ms>-<kid>.pem`` in ``settings.SSO["SIGNING_KEY_DIR"]``
+(see ``sso_project.keys.generate_signing_key_file``). A key is retired when a
+newer one is created and stays published in the JWKS until every token it
+could have signed has expired (the longest token lifetime, plus leeway); then
+``rotate_signing_key`` deletes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.conf import settings
+
+from sso_project.keys import generate_signing_key_file
+
+KEY_FILE = re.compile(r"^(?P<created>\d{13})-(?P<kid>[0-9a-f]{16})\.pem$")
+
+
+class KeyRingError(Exception):
+    pass
+
+
+def _b64(number_or_bytes: int | bytes) -> str:
+    data = number_or_bytes
+    if isinstance(data, int):
+        data = data.to_bytes((data.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    algorithm: str
+    created_at: datetime
+    private_key: Any
+    public_key: Any
+
+    @classmethod
+    def load(cls, path: Path) -> "SigningKey":
+        match = KEY_FILE.match(path.name)
+        if not match:
+            raise KeyRingError(f"{path.name}: signing key files are named <created-ms>-<kid>.pem")
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(private_key, rsa.RSAPrivateKey):
+            algorithm = "RS256"
+        elif isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.name == "secp256r1":
+            algorithm = "ES256"
+        elif isinstance(private_key, ed25519.Ed25519PrivateKey):
+            algorithm = "EdDSA"
+        else:
+            raise KeyRingError(f"{path.name}: unsupported key type (RSA, P-256 or Ed25519)")
+        created = datetime.fromtimestamp(int(match["created"]) / 1000, tz=dt_timezone.utc)
+        return cls(match["kid"], algorithm, created, private_key, private_key.public_key())
+
+    def public_jwk(self) -> dict[str, str]:
+        jwk = {"kid": self.kid, "use": "sig", "alg": self.algorithm}
+        if self.algorithm == "RS256":
+            numbers = self.public_key.public_numbers()
+            return {**jwk, "kty": "RSA", "n": _b64(numbers.n), "e": _b64(numbers.e)}
+        if self.algorithm == "ES256":
+            numbers = self.public_key.public_numbers()
+            return {**jwk, "kty": "EC", "crv": "P-256",
+                    "x": _b64(numbers.x.to_bytes(32, "big")), "y": _b64(numbers.y.to_bytes(32, "big"))}
+        raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {**jwk, "kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
+
+
+def retirement_grace() -> timedelta:
+    sso = settings.SSO
+    return max(sso["ACCESS_TOKEN_LIFETIME"], sso["ID_TOKEN_LIFETIME"], sso["REFRESH_TOKEN_LIFETIME"],
+               sso["LOGOUT_TOKEN_LIFETIME"]) + sso["JWT_LEEWAY"]
+
+
+class SigningKeyRing:
+    def __init__(self, keys: list[SigningKey], now: datetime | None = None):
+        if not keys:
+            raise KeyRingError("the signing key ring is empty")
+        self.keys = sorted(keys, key=lambda k: (k.created_at, k.kid))
+        self.current = self.keys[-1]
+        now = now or datetime.now(dt_timezone.utc)
+        grace = retirement_grace()
+        # Key i was retired when key i+1 was created; it is published until
+        # the last token it may have signed has expired.
+        windows = [(key, successor.created_at + grace) for key, successor in zip(self.keys, self.keys[1:])]
+        open_windows = [(key, end) for key, end in windows if end > now]
+        self.published = [key for key, _ in open_windows] + [self.current]
+        self.next_change = min((end for _, end in open_windows), default=None)
+        self._by_kid = {key.kid: key for key in self.published}
+
+    def verification_key(self, kid: str) -> SigningKey | None:
+        return self._by_kid.get(kid)
+
+    def expired_keys(self) -> list[SigningKey]:
+        return [key for key in self.keys if key.kid not in self._by_kid]
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [key.public_jwk() for key in reversed(self.published)]}
+
+
+_cache: dict[str, Any] = {"stamp": None, "ring": None}
+_lock = Lock()
+
+
+def _directory() -> Path:
+    return Path(settings.SSO["SIGNING_KEY_DIR"])
+
+
+def signing_keyring() -> SigningKeyRing:
+    """The ring, re-read whenever the key folder changes (rotation by another process)."""
+    directory = _directory()
+    stat = os.stat(directory)
+    stamp = (str(directory), stat.st_mtime_ns)
+    ring = _cache["ring"]
+    if ring is None or _cache["stamp"] != stamp or _window_closed(ring):
+        with _lock:
+            keys = [SigningKey.load(path) for path in sorted(directory.glob("*.pem"))]
+            ring = SigningKeyRing(keys)
+            _cache.update(stamp=stamp, ring=ring)
+    return ring
+
+
+def _window_closed(ring: SigningKeyRing) -> bool:
+    # Publication windows close with time even when no file changes.
+    return ring.next_change is not None and datetime.now(dt_timezone.utc) >= ring.next_change
+
+
+def rotate_signing_key(algorithm: str | None = None) -> tuple[SigningKey, list[str]]:
+    """Create a new current key; delete keys whose publication window has closed."""
+    directory = _directory()
+    path = generate_signing_key_file(directory, algorithm or settings.SSO["SIGNING_ALGORITHM"])
+    ring = signing_keyring()
+    removed = []
+    for key in ring.expired_keys():
+        for stale in directory.glob(f"*-{key.kid}.pem"):
+            stale.unlink()
+            removed.append(key.kid)
+    return SigningKey.load(path), removed

@@ -1,0 +1,99 @@
+"""Registering partner sites (OAuth clients)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import PartnerSite
+from accounts.models.sites import origin_of
+
+CORS_CACHE_KEY = "sso:cors-origins"
+
+
+@dataclass
+class SiteRegistration:
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    backchannel_logout_uri: str = ""
+    public: bool = False
+    subject_type: str = PartnerSite.SubjectType.PUBLIC
+    first_party: bool = False
+    scopes: list[str] = field(default_factory=list)
+    client_secret: str | None = None
+    vendor_group: str = ""
+
+
+def _check_uri(uri: str, what: str) -> None:
+    parts = urlsplit(uri)
+    if parts.scheme not in {"https", "http"} or not parts.hostname or parts.fragment:
+        raise ValidationError(f"{what} {uri!r} must be an absolute http(s) URI without a fragment")
+    if parts.scheme == "http" and parts.hostname not in {"localhost", "127.0.0.1", "::1"} and not parts.hostname.startswith("127."):
+        raise ValidationError(f"{what} {uri!r} must use https (http only on loopback)")
+
+
+def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | None]:
+    """Create or update a site; returns it and its client secret when one was set now.
+
+    A secret is generated when a confidential site is created without one; an
+    update keeps the existing secret unless a new one is given.
+    """
+    if not registration.redirect_uris:
+        raise ValidationError("at least one redirect URI is required")
+    for uri in registration.redirect_uris:
+        _check_uri(uri, "redirect URI")
+    for uri in registration.post_logout_redirect_uris:
+        _check_uri(uri, "post-logout redirect URI")
+    if registration.backchannel_logout_uri:
+        _check_uri(registration.backchannel_logout_uri, "back-channel logout URI")
+    known_scopes = set(settings.SSO["SCOPES"])
+    scopes = registration.scopes or sorted(known_scopes)
+    unknown = set(scopes) - known_scopes
+    if unknown:
+        raise ValidationError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    if registration.public and registration.client_secret:
+        raise ValidationError("a public client has no secret")
+
+    with transaction.atomic():
+        site = PartnerSite.objects.select_for_update().filter(client_id=registration.client_id).first()
+        created = site is None
+        site = site or PartnerSite(client_id=registration.client_id)
+        site.name = registration.name
+        site.client_type = PartnerSite.ClientType.PUBLIC if registration.public else PartnerSite.ClientType.CONFIDENTIAL
+        site.redirect_uris = list(dict.fromkeys(registration.redirect_uris))
+        site.post_logout_redirect_uris = list(dict.fromkeys(registration.post_logout_redirect_uris))
+        site.backchannel_logout_uri = registration.backchannel_logout_uri
+        site.allowed_scopes = sorted(set(scopes))
+        site.allowed_cors_origins = sorted({origin_of(uri) for uri in site.redirect_uris})
+        site.subject_type = registration.subject_type
+        site.first_party = registration.first_party
+        site.vendor_group = registration.vendor_group
+        secret = registration.client_secret
+        if registration.public:
+            site.client_secret_hash = ""
+        elif secret is None and (created or not site.client_secret_hash):
+            secret = secrets.token_urlsafe(32)
+        if secret is not None:
+            site.set_client_secret(secret)
+        site.full_clean()
+        site.save()
+    cache.delete(CORS_CACHE_KEY)
+    return site, secret
+
+
+def allowed_cors_origins() -> set[str]:
+    origins = cache.get(CORS_CACHE_KEY)
+    if origins is None:
+        origins = set()
+        for site_origins in PartnerSite.objects.filter(is_active=True).values_list("allowed_cors_origins", flat=True):
+            origins.update(site_origins)
+        cache.set(CORS_CACHE_KEY, origins, 300)
+    return origins

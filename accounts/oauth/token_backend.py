@@ -1,0 +1,65 @@
+"""simplejwt's TokenBackend, extended to sign with the key ring and verify by ``kid``.
+
+Verification never trusts the token's header for the algorithm: the key
+named by ``kid`` fixes it, so ``alg: none`` and HS256-signed-with-the-public-key
+tokens fail, and the ``typ`` header must be the one expected for the kind of
+token being read (RFC 8725 section 3.11), so one kind is never taken for another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from django.conf import settings
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
+
+from accounts.oauth.keyring import signing_keyring
+
+
+class KeyRingTokenBackend(TokenBackend):
+    def __init__(self, typ: str, audience: str | None = None):
+        super().__init__(
+            algorithm="RS256",  # placeholder for simplejwt's check: the ring's keys decide
+            issuer=settings.SSO["ISSUER"],
+            audience=audience,
+            leeway=settings.SSO["JWT_LEEWAY"],
+        )
+        self.typ = typ
+
+    def encode(self, payload: dict[str, Any]) -> str:
+        key = signing_keyring().current
+        claims = {**payload, "iss": self.issuer}
+        if self.audience is not None:
+            claims["aud"] = self.audience
+        return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": self.typ})
+
+    def decode(self, token: str, verify: bool = True) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as error:
+            raise TokenBackendError("Token is invalid") from error
+        if not verify:
+            return jwt.decode(token, options={"verify_signature": False})
+        if str(header.get("typ", "")).lower().removeprefix("application/") != self.typ.lower():
+            raise TokenBackendError("Token has the wrong type")
+        key = signing_keyring().verification_key(str(header.get("kid", "")))
+        if key is None:
+            raise TokenBackendError("Token is signed by an unknown key")
+        if header.get("alg") != key.algorithm:
+            raise TokenBackendError("Token algorithm does not match its key")
+        try:
+            return jwt.decode(
+                token,
+                key.public_key,
+                algorithms=[key.algorithm],
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.get_leeway(),
+                options={"require": ["exp", "iat", "iss", "jti"], "verify_aud": self.audience is not None},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise TokenBackendExpiredToken("Token is expired") from error
+        except jwt.InvalidTokenError as error:
+            raise TokenBackendError("Token is invalid") from error

@@ -1,0 +1,55 @@
+"""The token endpoint: parse, authenticate the client, dispatch on grant_type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+
+from accounts.models import PartnerSite
+from accounts.oauth.clients import authenticate_client
+from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response, oauth_json
+from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
+from tokenexchange.grant import GRANT_TYPE as TOKEN_EXCHANGE, grant_token_exchange
+
+GrantHandler = Callable[[PartnerSite, "QueryDict"], dict]
+
+GRANT_HANDLERS: dict[str, GrantHandler] = {
+    "authorization_code": grant_authorization_code,
+    "refresh_token": grant_refresh_token,
+    TOKEN_EXCHANGE: grant_token_exchange,
+}
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def parse_form(request: HttpRequest):
+    """RFC 6749 section 3.2: POST, form-encoded, no parameter twice."""
+    if request.method != "POST":
+        raise OAuthError("invalid_request", "Use POST.", status=405, headers={"Allow": "POST"})
+    if request.content_type != FORM:
+        raise invalid_request(f"The body must be {FORM}.")
+    try:
+        params = request.POST
+    except RequestDataTooBig:
+        raise OAuthError("invalid_request", "The request body is too large.", status=413) from None
+    repeated = sorted(name for name, values in params.lists() if len(values) > 1)
+    if repeated:
+        raise invalid_request(f"Parameters sent more than once: {', '.join(repeated)}.")
+    return params
+
+
+def token_response(request: HttpRequest) -> JsonResponse:
+    try:
+        params = parse_form(request)
+        site = authenticate_client(request)
+        grant_type = params.get("grant_type")
+        if not grant_type:
+            raise invalid_request("grant_type is required.")
+        handler = GRANT_HANDLERS.get(grant_type)
+        if handler is None:
+            raise OAuthError("unsupported_grant_type", "This grant type is not supported.")
+        return oauth_json(handler(site, params))
+    except OAuthError as error:
+        return oauth_error_response(error)

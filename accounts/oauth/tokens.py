@@ -1,0 +1,76 @@
+"""Token kinds: simplejwt ``Token`` subclasses, each with its JWT ``typ`` and lifetime.
+
+A token of one kind never verifies as another: the ``typ`` header (checked by
+the backend) and simplejwt's ``token_use`` claim (checked by ``Token.verify``)
+must both match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework_simplejwt.tokens import BlacklistMixin, Token
+
+from accounts.oauth.token_backend import KeyRingTokenBackend
+
+
+class SSOToken(Token):
+    jwt_typ: str = "JWT"
+    audience: str | None = None
+
+    def __init__(self, token: str | None = None, verify: bool = True, *, audience: str | None = None):
+        self.audience = audience
+        super().__init__(token, verify=verify)
+
+    @property
+    def token_backend(self) -> KeyRingTokenBackend:
+        return KeyRingTokenBackend(self.jwt_typ, audience=self.audience)
+
+    def set_claims(self, **claims: Any) -> "SSOToken":
+        for name, value in claims.items():
+            if value is not None:
+                self.payload[name] = value
+        return self
+
+
+class SSOAccessToken(SSOToken):
+    """RFC 9068 access token: iss, sub, aud, exp, iat, jti, client_id, scope, sid."""
+
+    token_type = "access"
+    jwt_typ = "at+jwt"
+    lifetime = settings.SSO["ACCESS_TOKEN_LIFETIME"]
+
+
+class IDToken(SSOToken):
+    """OpenID Connect ID token; email/name only with the consented scopes."""
+
+    token_type = "id"
+    jwt_typ = "JWT"
+    lifetime = settings.SSO["ID_TOKEN_LIFETIME"]
+
+
+class SSORefreshToken(BlacklistMixin, SSOToken):
+    """Refresh token: rotated at every use, revocable through simplejwt's blacklist.
+
+    Only its ``jti`` and a SHA-256 digest are stored (accounts.oauth.refresh),
+    never the token text that simplejwt's OutstandingToken would keep.
+    """
+
+    token_type = "refresh"
+    jwt_typ = "rt+jwt"
+    lifetime = settings.SSO["REFRESH_TOKEN_LIFETIME"]
+
+    def verify(self) -> None:
+        # Signature, expiry, jti and type only: the refresh grant checks the
+        # blacklist itself, under a row lock, to tell a revoked token from a
+        # rotated one presented again (which ends the whole SSO session).
+        Token.verify(self)
+
+
+class LogoutToken(SSOToken):
+    """OpenID Connect Back-Channel Logout 1.0 logout token (never has ``nonce``)."""
+
+    token_type = "logout"
+    jwt_typ = "logout+jwt"
+    lifetime = settings.SSO["LOGOUT_TOKEN_LIFETIME"]

@@ -1,0 +1,105 @@
+"""HTTP adapters for the OIDC/OAuth endpoints; decisions live in the sibling modules."""
+
+from __future__ import annotations
+
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.oauth.access import InvalidAccessToken, bearer_token, verify_access_token
+from accounts.oauth.authorize import (
+    AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest,
+    grant_consent, issue_authorization_code, needs_consent, needs_login,
+)
+from accounts.oauth.claims import identity_claims
+from accounts.oauth.discovery import provider_metadata
+from accounts.oauth.errors import no_store
+from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.token_endpoint import token_response
+from accounts.sessions import active_sso_session
+from django.conf import settings
+
+
+@require_GET
+def openid_configuration(request) -> JsonResponse:
+    response = JsonResponse(provider_metadata())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def jwks(request) -> JsonResponse:
+    response = JsonResponse(signing_keyring().jwks())
+    # Short enough that a new key is picked up well before it signs anything
+    # the partner has not seen (retired keys stay published for days).
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def authorize(request) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        areq = AuthorizationRequest.parse(params)
+    except AuthorizationPageError as error:
+        return render(request, "error.html", {"title": "This sign-in link is not valid", "message": str(error)}, status=400)
+    except AuthorizationRedirectError as error:
+        return redirect(error.url)
+
+    sso_session = active_sso_session(request)
+    if needs_login(areq, sso_session):
+        if "none" in areq.prompt:
+            return redirect(areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."}))
+        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(without_prompt="login"))
+        return redirect(reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id}))
+
+    if request.method == "POST":  # the consent form
+        if request.POST.get("decision") == "allow":
+            grant_consent(areq, sso_session, request)
+            return redirect(issue_authorization_code(areq, sso_session))
+        return redirect(areq.redirect_with({"error": "access_denied", "error_description": "The user declined."}))
+
+    if needs_consent(areq, sso_session):
+        if "none" in areq.prompt:
+            return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
+        scopes = [(scope, settings.SSO["SCOPES"][scope]) for scope in areq.scopes]
+        return render(request, "accounts/consent.html", {
+            "site": areq.site, "scopes": scopes, "params": areq.as_params(without_prompt="login"),
+        })
+    return redirect(issue_authorization_code(areq, sso_session))
+
+
+@csrf_exempt
+def token(request) -> JsonResponse:
+    return token_response(request)
+
+
+def _bearer_error(error: str, description: str, status: int) -> JsonResponse:
+    response = no_store(JsonResponse({"error": error, "error_description": description}, status=status))
+    response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def userinfo(request) -> JsonResponse:
+    """OIDC Core 5.3: claims of the token's user, limited to the token's scopes."""
+    raw = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+    if raw is None:
+        response = no_store(JsonResponse({"error": "invalid_request", "error_description": "A Bearer access token is required."}, status=401))
+        response["WWW-Authenticate"] = 'Bearer realm="sso"'
+        return response
+    try:
+        access = verify_access_token(raw)
+    except InvalidAccessToken as error:
+        return _bearer_error("invalid_token", str(error), 401)
+    if "openid" not in access.scopes:
+        return _bearer_error("insufficient_scope", "The token was not issued for the openid scope.", 403)
+    claims = {"sub": access.token["sub"], **identity_claims(access.sso_session.user, access.scopes)}
+    return no_store(JsonResponse(claims))

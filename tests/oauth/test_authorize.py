@@ -1,0 +1,144 @@
+"""The authorization endpoint: SSO, consent, prompt, max_age, and refusing to be an open redirector."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuthorizationCode, Consent, SSOSession
+from tests.oauth.conftest import Pkce, authorize_params, obtain_code, query_of
+
+pytestmark = pytest.mark.django_db
+AUTHORIZE = reverse("oauth:authorize")
+
+
+def test_without_a_session_the_user_signs_in_then_returns_to_the_site(site, user, password):
+    browser, pkce = Client(), Pkce.new()
+    response = browser.get(AUTHORIZE, authorize_params(site, pkce))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    login_page = browser.get(response["Location"])
+    assert "to continue to <strong>Skills Marketplace</strong>" in login_page.content.decode()
+    back = browser.post(response["Location"], {"email": user.email, "password": password})
+    assert back["Location"].startswith(AUTHORIZE)
+    consent = browser.get(back["Location"])
+    page = consent.content.decode()
+    assert "Continue to Skills Marketplace as ada@example.org?" in page
+    assert 'name="decision" value="allow"' in page
+    assert "See your email address" in page
+
+
+def test_consent_is_remembered_so_the_next_visit_is_single_sign_on(site, browser):
+    obtain_code(browser, site, Pkce.new())
+    assert Consent.objects.filter(site=site).count() == 1
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new()))
+    assert response.status_code == 302  # straight back with a code: no password, no consent page
+    query = query_of(response["Location"])
+    assert response["Location"].startswith(site.redirect_uris[0])
+    assert query["state"] == "state-123" and query["iss"] == "http://localhost:8000" and query["code"]
+
+
+def test_more_scopes_than_consented_ask_again(site, browser):
+    obtain_code(browser, site, Pkce.new(), scope="openid")
+    assert browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), scope="openid email")).status_code == 200
+
+
+def test_declining_consent_returns_access_denied(site, browser):
+    params = authorize_params(site, Pkce.new())
+    response = browser.post(AUTHORIZE, {**params, "decision": "deny"})
+    assert query_of(response["Location"])["error"] == "access_denied"
+    assert not Consent.objects.exists() and not AuthorizationCode.objects.exists()
+
+
+def test_consent_post_needs_csrf(site, user, password):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("accounts:login"))
+    browser.post(reverse("accounts:login"), {"email": user.email, "password": password,
+                                             "csrfmiddlewaretoken": browser.cookies["csrftoken"].value})
+    response = browser.post(AUTHORIZE, {**authorize_params(site, Pkce.new()), "decision": "allow"})
+    assert response.status_code == 403
+    assert not Consent.objects.exists()
+
+
+def test_prompt_none_without_session_or_consent(site, browser):
+    anonymous = Client().get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="none"))
+    assert query_of(anonymous["Location"])["error"] == "login_required"
+    no_consent = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="none"))
+    assert query_of(no_consent["Location"])["error"] == "consent_required"
+    obtain_code(browser, site, Pkce.new())
+    silent = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="none"))
+    assert "code" in query_of(silent["Location"])
+
+
+def test_prompt_login_and_max_age_force_the_password(site, browser, user, password):
+    obtain_code(browser, site, Pkce.new())
+    forced = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="login"))
+    assert forced["Location"].startswith(reverse("accounts:login"))
+    back = browser.post(forced["Location"], {"email": user.email, "password": password})
+    assert "prompt" not in query_of(back["Location"])
+    code_redirect = browser.get(back["Location"])
+    assert "code" in query_of(code_redirect["Location"])
+    assert SSOSession.objects.active().filter(user=user).count() == 1  # re-authenticated, same session
+
+    SSOSession.objects.filter(user=user).update(auth_time=timezone.now() - timedelta(hours=2))
+    stale = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), max_age="3600"))
+    assert stale["Location"].startswith(reverse("accounts:login"))
+    fresh_enough = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), max_age="86400"))
+    assert "code" in query_of(fresh_enough["Location"])
+
+
+@pytest.mark.parametrize("redirect_uri", [
+    "https://evil.example/callback",
+    "http://127.0.0.1:8001/oidc/callback/extra",
+    "http://127.0.0.1:8001/oidc/callback",
+    "http://127.0.0.1:8001/oidc/callback/?x=1",
+    "//evil.example/",
+    None,
+])
+def test_redirect_uri_mismatch_shows_a_page_and_never_redirects(site, browser, redirect_uri):
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), redirect_uri=redirect_uri))
+    assert response.status_code == 400
+    assert "has not registered" in response.content.decode()
+    assert not AuthorizationCode.objects.exists()
+
+
+def test_unknown_client_shows_a_page(browser, site):
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), client_id="nobody"))
+    assert response.status_code == 400
+    assert "not registered" in response.content.decode()
+
+
+@pytest.mark.parametrize("overrides, error", [
+    ({"code_challenge": None}, "invalid_request"),
+    ({"code_challenge_method": "plain"}, "invalid_request"),
+    ({"code_challenge_method": None}, "invalid_request"),
+    ({"code_challenge": "short"}, "invalid_request"),
+    ({"response_type": "token"}, "unsupported_response_type"),
+    ({"scope": "openid admin"}, "invalid_scope"),
+    ({"scope": ""}, "invalid_scope"),
+    ({"prompt": "none login"}, "invalid_request"),
+    ({"max_age": "-1"}, "invalid_request"),
+    ({"request": "eyJ..."}, "request_not_supported"),
+])
+def test_bad_requests_go_back_with_an_error_and_the_state(site, browser, overrides, error):
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), **overrides))
+    assert response.status_code == 302 and response["Location"].startswith(site.redirect_uris[0])
+    query = query_of(response["Location"])
+    assert query["error"] == error and query["state"] == "state-123" and query["error_description"]
+    assert not AuthorizationCode.objects.exists()
+
+
+def test_codes_are_stored_only_as_digests(site, browser):
+    code = obtain_code(browser, site, Pkce.new())
+    stored = AuthorizationCode.objects.get()
+    assert code not in stored.code_hash and len(stored.code_hash) == 64
+
+
+def test_first_party_sites_skip_the_consent_page(site, browser):
+    site.first_party = True
+    site.save()
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new()))
+    assert "code" in query_of(response["Location"])

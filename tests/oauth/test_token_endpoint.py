@@ -1,0 +1,217 @@
+"""The token endpoint: code exchange with PKCE, token contents, refresh rotation and reuse."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import AuditEvent, AuthorizationCode, SSOSession
+from accounts.oauth.claims import token_hash
+from tests.oauth.conftest import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
+
+pytestmark = pytest.mark.django_db
+TOKEN = reverse("oauth:token")
+
+
+def claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+@pytest.fixture
+def tokens(site, browser):
+    pkce = Pkce.new()
+    response = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def refresh(refresh_token: str, **extra):
+    return token_request(Client(), {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra})
+
+
+def test_code_exchange_returns_the_three_tokens_with_no_store(site, browser):
+    pkce = Pkce.new()
+    response = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store" and response["Pragma"] == "no-cache"
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in", "scope", "refresh_token", "id_token"}
+    assert (body["token_type"], body["expires_in"], body["scope"]) == ("Bearer", 300, "openid email profile")
+
+
+def test_access_token_follows_rfc_9068(tokens, user, site):
+    header, access = jwt.get_unverified_header(tokens["access_token"]), claims(tokens["access_token"])
+    assert header["typ"] == "at+jwt" and header["kid"] and header["alg"] == "RS256"
+    assert {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid"} <= set(access)
+    assert (access["iss"], access["aud"], access["client_id"], access["sub"]) == (
+        "http://localhost:8000", "marketplace", "marketplace", str(user.pk))
+    assert access["exp"] - access["iat"] == 300
+    assert "email" not in access and "name" not in access  # no PII in access tokens
+    assert access["sid"] == SSOSession.objects.get(user=user).sid
+
+
+def test_id_token_carries_nonce_auth_time_sid_at_hash_and_consented_claims(tokens, user):
+    header, id_token = jwt.get_unverified_header(tokens["id_token"]), claims(tokens["id_token"])
+    assert header["typ"] == "JWT"
+    assert id_token["nonce"] == "nonce-456" and id_token["aud"] == "marketplace" and id_token["azp"] == "marketplace"
+    assert id_token["at_hash"] == token_hash(tokens["access_token"], "RS256")
+    session = SSOSession.objects.get(user=user)
+    assert id_token["sid"] == session.sid and id_token["auth_time"] == int(session.auth_time.timestamp())
+    assert (id_token["email"], id_token["name"]) == ("ada@example.org", "Ada Lovelace")
+
+
+def test_id_token_without_email_or_profile_scope_has_no_pii(site, browser):
+    pkce = Pkce.new()
+    body = exchange_code(Client(), site, obtain_code(browser, site, pkce, scope="openid"), pkce).json()
+    id_token = claims(body["id_token"])
+    assert "email" not in id_token and "name" not in id_token
+
+
+def test_refresh_tokens_are_not_stored_in_usable_form(tokens):
+    stored = OutstandingToken.objects.get()
+    assert stored.token.startswith("sha256:")
+    assert tokens["refresh_token"] not in stored.token
+    assert jwt.get_unverified_header(tokens["refresh_token"])["typ"] == "rt+jwt"
+
+
+def test_pairwise_subjects_are_stable_per_site_and_differ_between_sites(pairwise_sites, browser, user):
+    subs = {}
+    for site in pairwise_sites:
+        for _ in range(2):
+            pkce = Pkce.new()
+            body = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+            sub = claims(body["id_token"])["sub"]
+            assert claims(body["access_token"])["sub"] == sub
+            subs.setdefault(site.client_id, set()).add(sub)
+    assert all(len(values) == 1 for values in subs.values())
+    languages, books = subs["languages"].pop(), subs["books"].pop()
+    assert languages != books and str(user.pk) not in (languages, books)
+
+
+def test_wrong_verifier_is_refused(site, browser):
+    code = obtain_code(browser, site, Pkce.new())
+    response = exchange_code(Client(), site, code, Pkce.new())
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not OutstandingToken.objects.exists()
+
+
+def test_redirect_uri_must_match_the_authorization_request(site, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
+                                        "redirect_uri": "http://127.0.0.1:8001/other", "code_verifier": pkce.verifier})
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_reused_code_is_refused_and_revokes_what_it_issued(site, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    first = exchange_code(Client(), site, code, pkce).json()
+    second = exchange_code(Client(), site, code, pkce)
+    assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
+    assert refresh(first["refresh_token"]).json()["error"] == "invalid_grant"
+    userinfo = Client().get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {first['access_token']}")
+    assert userinfo.status_code == 401
+    assert AuditEvent.objects.filter(event_type="authorization_code_reuse").count() == 1
+
+
+def test_expired_code_is_refused(site, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    AuthorizationCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert exchange_code(Client(), site, code, pkce).json()["error"] == "invalid_grant"
+
+
+def test_code_of_another_client_is_refused(site, pairwise_sites, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
+                                        "redirect_uri": site.redirect_uris[0], "code_verifier": pkce.verifier},
+                             client_id="languages")
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_client_secret_basic_works_and_bad_secrets_are_invalid_client(site, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": site.redirect_uris[0],
+            "code_verifier": pkce.verifier}
+    wrong = base64.b64encode(b"marketplace:wrong").decode()
+    refused = form_post(Client(), TOKEN, data, HTTP_AUTHORIZATION=f"Basic {wrong}")
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert refused["WWW-Authenticate"].startswith("Basic")
+    good = base64.b64encode(f"marketplace:{SECRET}".encode()).decode()
+    assert form_post(Client(), TOKEN, data, HTTP_AUTHORIZATION=f"Basic {good}").status_code == 200
+    assert token_request(Client(), data, secret=None).json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("data, content_type, status, error", [
+    ({"grant_type": "password", "username": "x", "password": "y"}, None, 400, "unsupported_grant_type"),
+    ({}, None, 400, "invalid_request"),
+    ('{"grant_type": "refresh_token"}', "application/json", 400, "invalid_request"),
+    ({"grant_type": "refresh_token"}, "multipart/form-data; boundary=BoUnDaRyStRiNg", 400, "invalid_request"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}, None, 400, "unsupported_grant_type"),
+])
+def test_malformed_token_requests_answer_in_rfc_6749_shape(site, data, content_type, status, error):
+    if content_type:
+        response = Client().post(TOKEN, data, content_type=content_type)
+    else:
+        response = token_request(Client(), data)
+    assert response.status_code == status
+    assert response.json()["error"] == error and response.json()["error_description"]
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_repeated_parameters_and_get_are_refused(site):
+    response = Client().post(TOKEN, "grant_type=refresh_token&grant_type=authorization_code",
+                             content_type="application/x-www-form-urlencoded")
+    assert response.json()["error"] == "invalid_request"
+    assert Client().get(TOKEN).status_code == 405
+
+
+def test_refresh_rotates_and_blacklists_the_old_token(tokens):
+    response = refresh(tokens["refresh_token"])
+    assert response.status_code == 200
+    rotated = response.json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    assert claims(rotated["access_token"])["sid"] == claims(tokens["access_token"])["sid"]
+    old_jti = claims(tokens["refresh_token"])["jti"]
+    assert BlacklistedToken.objects.filter(token__jti=old_jti).exists()
+    assert refresh(rotated["refresh_token"]).status_code == 200
+
+
+def test_reusing_a_rotated_refresh_token_ends_the_whole_session(tokens, browser, user):
+    newer = refresh(tokens["refresh_token"]).json()
+    reuse = refresh(tokens["refresh_token"])
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    session = SSOSession.objects.get(user=user)
+    assert session.end_reason == "refresh_token_reuse"
+    assert refresh(newer["refresh_token"]).json()["error"] == "invalid_grant"  # the thief's copy is dead too
+    assert browser.get(reverse("accounts:account")).status_code == 302  # and the IdP browser session
+    assert AuditEvent.objects.filter(event_type="refresh_token_reuse").exists()
+
+
+def test_refresh_tokens_are_bound_to_their_client(tokens, pairwise_sites):
+    response = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+                             client_id="languages")
+    assert response.json()["error"] == "invalid_grant"
+    assert refresh(tokens["refresh_token"]).status_code == 200  # still usable by its own client
+
+
+def test_refresh_can_narrow_but_not_widen_scope(tokens):
+    assert refresh(tokens["refresh_token"], scope="openid email admin").json()["error"] == "invalid_scope"
+    narrowed = refresh(tokens["refresh_token"], scope="openid").json()
+    assert narrowed["scope"] == "openid"
+
+
+def test_an_id_token_or_access_token_is_not_a_refresh_token(tokens):
+    for other in (tokens["id_token"], tokens["access_token"]):
+        assert refresh(other).json()["error"] == "invalid_grant"
