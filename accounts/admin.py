@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django import forms
@@ -11,7 +12,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuditEvent, SSOSession, User
+from django.core.cache import cache
+
+from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
+from accounts.models.sites import origin_of
+from accounts.oauth.backchannel import attempt_delivery
+from accounts.oauth.registry import CORS_CACHE_KEY
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
 from accounts.sessions import EndReason, end_sso_session
@@ -143,4 +149,47 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartnerSite)
+class PartnerSiteAdmin(admin.ModelAdmin):
+    list_display = ("client_id", "name", "client_type", "subject_type", "first_party", "vendor_group", "is_active")
+    list_filter = ("client_type", "subject_type", "first_party", "is_active")
+    search_fields = ("client_id", "name")
+    readonly_fields = ("client_secret_hash", "allowed_cors_origins", "created_at", "updated_at")
+    actions = ["new_client_secret"]
+
+    def save_model(self, request, obj, form, change):
+        obj.allowed_cors_origins = sorted({origin_of(uri) for uri in obj.redirect_uris})
+        super().save_model(request, obj, form, change)
+        cache.delete(CORS_CACHE_KEY)
+
+    @admin.action(description="Generate a new client secret (shown once)", permissions=["change"])
+    def new_client_secret(self, request, queryset):
+        for site in queryset.filter(client_type=PartnerSite.ClientType.CONFIDENTIAL):
+            secret = secrets.token_urlsafe(32)
+            site.set_client_secret(secret)
+            site.save(update_fields=["client_secret_hash", "updated_at"])
+            self.message_user(request, f"New secret for {site.client_id}: {secret}  (copy it now; only its hash is kept)",
+                              messages.WARNING)
+
+
+@admin.register(LogoutDelivery)
+class LogoutDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("site", "short_sid", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error")
+    list_filter = ("status", "site")
+    readonly_fields = [field.name for field in LogoutDelivery._meta.fields]
+    actions = ["retry_now"]
+
+    @admin.display(description="sid")
+    def short_sid(self, obj):
+        return obj.sid[:8]
+
+    @admin.action(description="Retry delivery now", permissions=["change"])
+    def retry_now(self, request, queryset):
+        delivered = sum(attempt_delivery(d.pk) for d in queryset.filter(status=LogoutDelivery.Status.PENDING))
+        self.message_user(request, f"{delivered} delivered.", messages.INFO)
+
+    def has_add_permission(self, request):
         return False

@@ -19,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.audit import EventType, record_event
 from accounts.models import SSOSession, User
 from accounts.network import network_id
-from accounts.oauth import denylist
+from accounts.oauth import backchannel, denylist
 
 SID_KEY = "sso_sid"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -67,10 +67,13 @@ def end_sso_session(
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> bool:
-    """End one SSO session; returns False if it had already ended.
+    """End one SSO session everywhere (DESIGN.md section 5); False if it had already ended.
 
-    One transaction with a row lock: of two concurrent calls exactly one ends
-    the session and writes the audit event.
+    In one transaction with the session row locked (of two concurrent calls
+    exactly one ends it): the session is marked ended, which signs out every
+    IdP browser session bound to it; its refresh tokens are blacklisted; one
+    back-channel logout per partner site it touched is queued. After commit,
+    its sid joins the access-token deny-list and the logouts are sent.
     """
     with transaction.atomic():
         locked = SSOSession.objects.select_for_update().get(pk=sso_session.pk)
@@ -80,11 +83,18 @@ def end_sso_session(
         locked.end_reason = reason
         locked.save(update_fields=["ended_at", "end_reason"])
         blacklist_session_refresh_tokens(locked)
+        deliveries = backchannel.queue_logout_deliveries(locked)
         event = EventType.ADMIN_TERMINATED_SESSION if actor is not None else EventType.SESSION_ENDED
         record_event(event, user=locked.user, actor=actor, sid=locked.sid, request=request, reason=reason)
-        transaction.on_commit(lambda: denylist.deny_session(locked.sid))
+        transaction.on_commit(lambda: _after_session_ended(locked.sid, deliveries))
     sso_session.ended_at, sso_session.end_reason = locked.ended_at, locked.end_reason
     return True
+
+
+def _after_session_ended(sid: str, delivery_ids: list[int]) -> None:
+    denylist.deny_session(sid)
+    for delivery_id in delivery_ids:
+        backchannel.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
 
 
 def end_user_sessions(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("account/password/", views.password_change_view, name="password_change"),
     path("account/sessions/<int:session_id>/end/", views.end_session_view, name="end_session"),
     path("account/sessions/end-all/", views.end_all_sessions_view, name="end_all_sessions"),
+    path("account/consents/<int:consent_id>/withdraw/", views.withdraw_consent_view, name="withdraw_consent"),
 ]

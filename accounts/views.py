@@ -15,7 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import EventType, record_event
 from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
-from accounts.models import PartnerSite, SSOSession
+from accounts.models import Consent, PartnerSite, SSOSession
+from accounts.oauth.errors import clear_site_data
+from accounts.oauth.authorize import withdraw_consent
 from accounts.registration import EmailAlreadyRegistered, register_user
 from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
 
@@ -78,7 +80,7 @@ def logout_view(request):
     # third-party page cannot sign the user out with an <img> tag.
     if request.method == "POST":
         logout(request)
-        return render(request, "accounts/logged_out.html")
+        return clear_site_data(render(request, "accounts/logged_out.html"))
     return render(request, "accounts/logout_confirm.html")
 
 
@@ -86,7 +88,19 @@ def logout_view(request):
 @login_required
 def account_view(request):
     sessions = SSOSession.objects.active().filter(user=request.user).order_by("-last_used_at")
-    return render(request, "accounts/account.html", {"sessions": sessions, "current_sid": current_sid(request)})
+    consents = Consent.objects.filter(user=request.user).select_related("site").order_by("site__name")
+    return render(request, "accounts/account.html", {
+        "sessions": sessions, "current_sid": current_sid(request), "consents": consents,
+    })
+
+
+@require_POST
+@login_required
+def withdraw_consent_view(request, consent_id: int):
+    consent = get_object_or_404(Consent, pk=consent_id, user=request.user)
+    withdraw_consent(consent, request=request)
+    messages.success(request, f"{consent.site.name} will ask again before you can continue to it.")
+    return redirect("accounts:account")
 
 
 @require_POST
@@ -97,7 +111,7 @@ def end_session_view(request, session_id: int):
     end_sso_session(sso_session, EndReason.LOGOUT if is_current else EndReason.SIGNED_OUT_ELSEWHERE, request=request)
     if is_current:
         logout(request)
-        return render(request, "accounts/logged_out.html")
+        return clear_site_data(render(request, "accounts/logged_out.html"))
     messages.success(request, "That session has been signed out.")
     return redirect("accounts:account")
 
@@ -107,7 +121,7 @@ def end_session_view(request, session_id: int):
 def end_all_sessions_view(request):
     end_user_sessions(request.user, EndReason.SIGNED_OUT_EVERYWHERE, request=request)
     logout(request)
-    return render(request, "accounts/logged_out.html", {"everywhere": True})
+    return clear_site_data(render(request, "accounts/logged_out.html", {"everywhere": True}))
 
 
 @never_cache

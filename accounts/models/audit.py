@@ -28,6 +28,8 @@ class AuditEvent(models.Model):
         REFRESH_TOKEN_REUSE = "refresh_token_reuse"
         AUTHORIZATION_CODE_REUSE = "authorization_code_reuse"
         TOKEN_REVOKED = "token_revoked"
+        BACKCHANNEL_LOGOUT_DELIVERED = "backchannel_logout_delivered"
+        BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     event_type = models.CharField(max_length=40, choices=EventType.choices, db_index=True)

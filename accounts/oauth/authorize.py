@@ -150,6 +150,11 @@ def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=N
                  request=request, scopes=sorted(areq.scopes))
 
 
+def withdraw_consent(consent: Consent, request=None) -> None:
+    record_event(EventType.CONSENT_WITHDRAWN, user=consent.user, client_id=consent.site.client_id, request=request)
+    consent.delete()
+
+
 def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession) -> str:
     """A single-use code, stored as a SHA-256 digest, valid for 60 seconds."""
     code = secrets.token_urlsafe(32)

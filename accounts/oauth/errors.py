@@ -39,3 +39,9 @@ def invalid_request(description: str) -> OAuthError:
 
 def invalid_grant(description: str) -> OAuthError:
     return OAuthError("invalid_grant", description)
+
+
+def clear_site_data(response):
+    """After a logout the browser drops the IdP's cookies and storage (Clear-Site-Data)."""
+    response["Clear-Site-Data"] = '"cookies", "storage"'
+    return response

@@ -19,7 +19,7 @@ from accounts.oauth.keyring import signing_keyring
 
 
 class KeyRingTokenBackend(TokenBackend):
-    def __init__(self, typ: str, audience: str | None = None):
+    def __init__(self, typ: str, audience: str | None = None, *, verify_exp: bool = True):
         super().__init__(
             algorithm="RS256",  # placeholder for simplejwt's check: the ring's keys decide
             issuer=settings.SSO["ISSUER"],
@@ -27,6 +27,7 @@ class KeyRingTokenBackend(TokenBackend):
             leeway=settings.SSO["JWT_LEEWAY"],
         )
         self.typ = typ
+        self.verify_exp = verify_exp  # False only for id_token_hint, which may have expired
 
     def encode(self, payload: dict[str, Any]) -> str:
         key = signing_keyring().current
@@ -57,7 +58,8 @@ class KeyRingTokenBackend(TokenBackend):
                 issuer=self.issuer,
                 audience=self.audience,
                 leeway=self.get_leeway(),
-                options={"require": ["exp", "iat", "iss", "jti"], "verify_aud": self.audience is not None},
+                options={"require": ["exp", "iat", "iss", "jti"], "verify_aud": self.audience is not None,
+                         "verify_exp": self.verify_exp},
             )
         except jwt.ExpiredSignatureError as error:
             raise TokenBackendExpiredToken("Token is expired") from error

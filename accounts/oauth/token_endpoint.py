@@ -1,19 +1,19 @@
-"""The token endpoint: parse, authenticate the client, dispatch on grant_type."""
+"""The token endpoint (and its client-authenticated siblings): parse, authenticate, dispatch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from accounts.models import PartnerSite
 from accounts.oauth.clients import authenticate_client
-from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response, oauth_json
+from accounts.oauth.errors import OAuthError, invalid_request, no_store, oauth_error_response, oauth_json
 from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
 from tokenexchange.grant import GRANT_TYPE as TOKEN_EXCHANGE, grant_token_exchange
 
-GrantHandler = Callable[[PartnerSite, "QueryDict"], dict]
+GrantHandler = Callable[[PartnerSite, QueryDict], dict | None]
 
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     "authorization_code": grant_authorization_code,
@@ -40,16 +40,23 @@ def parse_form(request: HttpRequest):
     return params
 
 
-def token_response(request: HttpRequest) -> JsonResponse:
+def client_endpoint_response(request: HttpRequest, handler: GrantHandler) -> HttpResponse:
+    """Form parsing, client authentication and the RFC 6749 error shape, for
+    every client-authenticated endpoint (token, revocation, introspection)."""
     try:
         params = parse_form(request)
         site = authenticate_client(request)
-        grant_type = params.get("grant_type")
-        if not grant_type:
-            raise invalid_request("grant_type is required.")
-        handler = GRANT_HANDLERS.get(grant_type)
-        if handler is None:
-            raise OAuthError("unsupported_grant_type", "This grant type is not supported.")
-        return oauth_json(handler(site, params))
+        result = handler(site, params)
     except OAuthError as error:
         return oauth_error_response(error)
+    return oauth_json(result) if result is not None else no_store(HttpResponse(status=200))
+
+
+def dispatch_grant(site: PartnerSite, params: QueryDict) -> dict:
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise invalid_request("grant_type is required.")
+    handler = GRANT_HANDLERS.get(grant_type)
+    if handler is None:
+        raise OAuthError("unsupported_grant_type", "This grant type is not supported.")
+    return handler(site, params)

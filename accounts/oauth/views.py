@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +21,11 @@ from accounts.oauth.claims import identity_claims
 from accounts.oauth.discovery import provider_metadata
 from accounts.oauth.errors import no_store
 from accounts.oauth.keyring import signing_keyring
-from accounts.oauth.token_endpoint import token_response
+from accounts.oauth.end_session import EndSessionError, EndSessionRequest
+from accounts.oauth.errors import clear_site_data
+from accounts.oauth.revocation import introspect_token, revoke_token
+from accounts.oauth.token_endpoint import client_endpoint_response, dispatch_grant
 from accounts.sessions import active_sso_session
-from django.conf import settings
 
 
 @require_GET
@@ -76,8 +79,42 @@ def authorize(request) -> HttpResponse:
 
 
 @csrf_exempt
-def token(request) -> JsonResponse:
-    return token_response(request)
+def token(request) -> HttpResponse:
+    return client_endpoint_response(request, dispatch_grant)
+
+
+@csrf_exempt
+def revoke(request) -> HttpResponse:
+    return client_endpoint_response(request, revoke_token)
+
+
+@csrf_exempt
+def introspect(request) -> HttpResponse:
+    return client_endpoint_response(request, introspect_token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def end_session(request) -> HttpResponse:
+    """RP-Initiated Logout 1.0. Without a matching id_token_hint the user confirms
+    with a CSRF-protected POST, so no third party can sign anyone out."""
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        logout_request = EndSessionRequest.parse(params)
+    except EndSessionError as error:
+        return render(request, "error.html", {"title": "This sign-out link is not valid", "message": str(error)}, status=400)
+    sso_session = active_sso_session(request)
+    if sso_session is not None and not logout_request.confirmed_for(sso_session, posted=request.method == "POST"):
+        return render(request, "accounts/logout_confirm.html", {
+            "action": reverse("oauth:end_session"), "params": logout_request.as_params(), "site": logout_request.site,
+        })
+    if sso_session is not None:
+        logout(request)  # ends the SSO session: refresh tokens, deny-list, back-channel logouts
+    if logout_request.redirect_uri:
+        response = redirect(logout_request.redirect_target())
+    else:
+        response = render(request, "accounts/logged_out.html")
+    return clear_site_data(response)
 
 
 def _bearer_error(error: str, description: str, status: int) -> JsonResponse:
