@@ -32,7 +32,9 @@ def verify_access_token(raw: str) -> VerifiedAccess:
     except TokenError as error:
         raise InvalidAccessToken(str(error)) from None
     sid, jti = token.get("sid"), token["jti"]
-    if not sid or not token.get("client_id") or denylist.access_token_denied(jti, sid):
+    if not token.get("client_id") or token.get("aud") != token["client_id"]:
+        raise InvalidAccessToken("The token's audience is not the client it was issued to.")
+    if not sid or denylist.access_token_denied(jti, sid):
         raise InvalidAccessToken("The token's session has ended or the token was revoked.")
     session = SSOSession.objects.select_related("user").filter(sid=sid, ended_at__isnull=True).first()
     if session is None or not session.user.is_active:

@@ -73,6 +73,7 @@ def attacks(tokens) -> dict[str, str]:
         "expired": resign({**payload, "iat": now - 4000, "exp": now - 3600}),
         "not yet valid": resign({**payload, "iat": now + 3600, "exp": now + 7200}),
         "wrong issuer": resign({**payload, "iss": "https://evil.example"}),
+        "wrong audience": resign({**payload, "aud": "someone-else"}),
         "tampered payload": f"{original_header}.{b64({**payload, 'scope': 'openid email profile admin'})}.{signature}",
         "no jti": resign({k: v for k, v in payload.items() if k != "jti"}),
         "ID token as access token": tokens["id_token"],
@@ -84,7 +85,7 @@ def attacks(tokens) -> dict[str, str]:
 
 @pytest.mark.parametrize("attack", [
     "alg none", "HS256 with the public key as secret", "unknown kid", "signed by a stranger's key", "expired",
-    "not yet valid", "wrong issuer", "tampered payload", "no jti", "ID token as access token",
+    "not yet valid", "wrong issuer", "wrong audience", "tampered payload", "no jti", "ID token as access token",
     "refresh token as access token", "access claims with an ID token typ", "garbage",
 ])
 def test_forged_or_misused_tokens_are_rejected_without_state_change(tokens, attack):

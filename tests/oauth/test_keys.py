@@ -78,9 +78,12 @@ def test_other_algorithms_are_selectable(client, key_dir, algorithm, kty):
 def test_discovery_advertises_every_endpoint(client):
     meta = client.get("/.well-known/openid-configuration").json()
     assert meta["issuer"] == "http://localhost:8000"
-    for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
+    endpoints = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
+                 "end_session_endpoint", "revocation_endpoint", "introspection_endpoint")
+    for name in endpoints:
         assert meta[name].startswith("http://localhost:8000/")
         path = meta[name].removeprefix("http://localhost:8000")
         assert client.options(path).status_code != 404, name
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["subject_types_supported"] == ["public", "pairwise"]
+    assert meta["backchannel_logout_supported"] and meta["backchannel_logout_session_supported"]

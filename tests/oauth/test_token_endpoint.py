@@ -215,3 +215,21 @@ def test_refresh_can_narrow_but_not_widen_scope(tokens):
 def test_an_id_token_or_access_token_is_not_a_refresh_token(tokens):
     for other in (tokens["id_token"], tokens["access_token"]):
         assert refresh(other).json()["error"] == "invalid_grant"
+
+
+def test_public_client_uses_pkce_without_a_secret(db, browser):
+    from accounts.oauth.registry import SiteRegistration, register_site
+
+    app, _ = register_site(SiteRegistration(client_id="mobile", name="Mobile", public=True,
+                                            redirect_uris=["http://127.0.0.1:7000/cb"]))
+    pkce = Pkce.new()
+    code = obtain_code(browser, app, pkce)
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris[0],
+            "code_verifier": pkce.verifier, "client_id": "mobile"}
+    with_secret = token_request(Client(), data, secret="anything", client_id="mobile")
+    assert with_secret.json()["error"] == "invalid_client"
+    body = token_request(Client(), data, secret=None).json()
+    assert "access_token" in body and "refresh_token" in body
+    rotated = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
+                                       "client_id": "mobile"}, secret=None)
+    assert rotated.status_code == 200
