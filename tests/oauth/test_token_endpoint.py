@@ -233,3 +233,12 @@ def test_public_client_uses_pkce_without_a_secret(db, browser):
     rotated = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
                                        "client_id": "mobile"}, secret=None)
     assert rotated.status_code == 200
+
+
+def test_ending_the_session_blacklists_every_refresh_token_it_issued(site, browser, tokens):
+    pkce = Pkce.new()
+    exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce)
+    refresh(tokens["refresh_token"])
+    assert OutstandingToken.objects.count() == 3
+    browser.post(reverse("accounts:end_all_sessions"))
+    assert BlacklistedToken.objects.count() == 3
