@@ -12,12 +12,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.audit import EventType, record_event
-from django.core.cache import cache
 
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
 from accounts.oauth.backchannel import attempt_delivery
-from accounts.oauth.registry import CORS_CACHE_KEY
+from accounts.oauth.registry import forget_cached_registry
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
 from accounts.sessions import EndReason, end_sso_session
@@ -154,8 +153,8 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(PartnerSite)
 class PartnerSiteAdmin(admin.ModelAdmin):
-    list_display = ("client_id", "name", "client_type", "subject_type", "first_party", "vendor_group", "is_active")
-    list_filter = ("client_type", "subject_type", "first_party", "is_active")
+    list_display = ("client_id", "name", "client_type", "subject_type", "first_party", "vendor_group", "native_sso", "is_active")
+    list_filter = ("client_type", "subject_type", "first_party", "native_sso", "is_active")
     search_fields = ("client_id", "name")
     readonly_fields = ("client_secret_hash", "allowed_cors_origins", "created_at", "updated_at")
     actions = ["new_client_secret"]
@@ -163,7 +162,7 @@ class PartnerSiteAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.allowed_cors_origins = sorted({origin_of(uri) for uri in obj.redirect_uris})
         super().save_model(request, obj, form, change)
-        cache.delete(CORS_CACHE_KEY)
+        forget_cached_registry()
 
     @admin.action(description="Generate a new client secret (shown once)", permissions=["change"])
     def new_client_secret(self, request, queryset):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -22,6 +23,10 @@ from accounts.network import network_id
 from accounts.oauth import backchannel, denylist
 
 SID_KEY = "sso_sid"
+
+# Sent inside the transaction that ends an SSO session, so that what other
+# apps hang on the session (device secrets) ends with it, atomically.
+sso_session_ended = Signal()
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 EndReason = SSOSession.EndReason
@@ -72,7 +77,8 @@ def end_sso_session(
     In one transaction with the session row locked (of two concurrent calls
     exactly one ends it): the session is marked ended, which signs out every
     IdP browser session bound to it; its refresh tokens are blacklisted; one
-    back-channel logout per partner site it touched is queued. After commit,
+    back-channel logout per partner site it touched is queued;
+    ``sso_session_ended`` lets other apps revoke what they bound to it. After commit,
     its sid joins the access-token deny-list and the logouts are sent.
     """
     with transaction.atomic():
@@ -84,6 +90,7 @@ def end_sso_session(
         locked.save(update_fields=["ended_at", "end_reason"])
         blacklist_session_refresh_tokens(locked)
         deliveries = backchannel.queue_logout_deliveries(locked)
+        sso_session_ended.send(sender=SSOSession, sso_session=locked, reason=reason)
         event = EventType.ADMIN_TERMINATED_SESSION if actor is not None else EventType.SESSION_ENDED
         record_event(event, user=locked.user, actor=actor, sid=locked.sid, request=request, reason=reason)
         transaction.on_commit(lambda: _after_session_ended(locked.sid, deliveries))

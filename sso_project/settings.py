@@ -293,11 +293,13 @@ SSO = {
     "AUTHORIZATION_CODE_LIFETIME": timedelta(seconds=60),
     "LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
     "JWT_LEEWAY": timedelta(seconds=30),
+    "DEVICE_SECRET_LIFETIME": timedelta(days=int(os.environ.get("SSO_DEVICE_SECRET_DAYS", "90"))),
     "SCOPES": {
         "openid": "Sign you in",
         "profile": "See your name",
         "email": "See your email address",
         "offline_access": "Keep you signed in",
+        "device_sso": "Sign you in to its other apps on this device",
     },
     "NETWORK_ID_IPV4_PREFIX": 24,
     "NETWORK_ID_IPV6_PREFIX": 48,
@@ -305,3 +307,14 @@ SSO = {
 
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 AXES_ENABLE_ADMIN = False  # attempts live in the cache, not in axes' table
+
+# The legacy identity provider whose refresh tokens token exchange migrates
+# (tokenexchange/profiles/legacy_migration.py); disabled while unset.
+LEGACY_IDP = {
+    "ISSUER": os.environ.get("LEGACY_IDP_ISSUER", ""),
+    "INTROSPECTION_URL": os.environ.get("LEGACY_IDP_INTROSPECTION_URL", ""),
+    "CLIENT_ID": os.environ.get("LEGACY_IDP_CLIENT_ID", ""),
+    "CLIENT_SECRET": os.environ.get("LEGACY_IDP_CLIENT_SECRET", ""),
+    "REVOCATION_URL": os.environ.get("LEGACY_IDP_REVOCATION_URL", ""),
+    "TIMEOUT_SECONDS": float(os.environ.get("LEGACY_IDP_TIMEOUT_SECONDS", "3")),
+}

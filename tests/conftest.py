@@ -75,3 +75,14 @@ def make_user(db, password):
 @pytest.fixture
 def user(make_user):
     return make_user("ada@example.org", name="Ada Lovelace")
+
+
+@pytest.fixture
+def browser(user, password):
+    """A browser signed in to the IdP as ``user``."""
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    assert client.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
+    return client

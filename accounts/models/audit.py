@@ -28,6 +28,7 @@ class AuditEvent(models.Model):
         REFRESH_TOKEN_REUSE = "refresh_token_reuse"
         AUTHORIZATION_CODE_REUSE = "authorization_code_reuse"
         TOKEN_REVOKED = "token_revoked"
+        TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"
         BACKCHANNEL_LOGOUT_DELIVERED = "backchannel_logout_delivered"
         BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
 

@@ -48,6 +48,10 @@ class PartnerSite(models.Model):
     subject_type = models.CharField(max_length=8, choices=SubjectType.choices, default=SubjectType.PUBLIC)
     first_party = models.BooleanField(default=False, help_text="Trusted site of ours: no consent page.")
     vendor_group = models.CharField(max_length=100, blank=True, help_text="Native apps of one vendor.")
+    native_sso = models.BooleanField(default=False, help_text="May share sessions with its vendor group's apps (device_sso).")
+    resource_uri = models.URLField(blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707).")
+    delegation_actors = models.JSONField(default=list, blank=True,
+                                         help_text="client_ids that may act for users at this site (RFC 8693 act).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

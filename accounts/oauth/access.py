@@ -8,6 +8,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import SSOSession
 from accounts.oauth import denylist
+from accounts.oauth.registry import registered_client_ids
 from accounts.oauth.tokens import SSOAccessToken
 
 
@@ -32,8 +33,8 @@ def verify_access_token(raw: str) -> VerifiedAccess:
     except TokenError as error:
         raise InvalidAccessToken(str(error)) from None
     sid, jti = token.get("sid"), token["jti"]
-    if not token.get("client_id") or token.get("aud") != token["client_id"]:
-        raise InvalidAccessToken("The token's audience is not the client it was issued to.")
+    if not token.get("client_id") or token.get("aud") not in registered_client_ids():
+        raise InvalidAccessToken("The token's audience is not a registered site.")
     if not sid or denylist.access_token_denied(jti, sid):
         raise InvalidAccessToken("The token's session has ended or the token was revoked.")
     session = SSOSession.objects.select_related("user").filter(sid=sid, ended_at__isnull=True).first()

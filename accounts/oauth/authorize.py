@@ -130,12 +130,15 @@ def needs_login(areq: AuthorizationRequest, sso_session: SSOSession | None) -> b
 
 
 def needs_consent(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:
-    if "consent" in areq.prompt:
-        return True
-    if areq.site.first_party:
+    return "consent" in areq.prompt or needs_consent_for(areq.site, sso_session.user, set(areq.scopes))
+
+
+def needs_consent_for(site: PartnerSite, user, scopes: set[str]) -> bool:
+    """A site of ours (first party) needs no consent; any other needs one covering the scopes."""
+    if site.first_party:
         return False
-    consent = Consent.objects.filter(user=sso_session.user, site=areq.site).first()
-    return consent is None or not consent.covers(set(areq.scopes))
+    consent = Consent.objects.filter(user=user, site=site).first()
+    return consent is None or not consent.covers(scopes)
 
 
 def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=None) -> None:

@@ -42,4 +42,5 @@ def provider_metadata() -> dict[str, object]:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
+        "native_sso_supported": True,
     }

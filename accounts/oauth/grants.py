@@ -20,10 +20,11 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuthorizationCode, PartnerSite, RefreshTokenRecord, token_digest
+from accounts.models import AuthorizationCode, RefreshTokenRecord, token_digest
 from accounts.oauth import denylist
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens
+from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSORefreshToken
 from accounts.sessions import EndReason, end_sso_session
 
@@ -43,8 +44,9 @@ def _pkce_matches(verifier: str, challenge: str) -> bool:
     return hmac.compare_digest(computed, challenge)
 
 
-def grant_authorization_code(site: PartnerSite, params: QueryDict) -> dict[str, object]:
+def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
     """RFC 6749 section 4.1.3 with PKCE (RFC 7636 section 4.6)."""
+    site, params = request.site, request.params
     code = _required(params, "code")
     redirect_uri = _required(params, "redirect_uri")
     verifier = _required(params, "code_verifier")
@@ -77,7 +79,8 @@ def grant_authorization_code(site: PartnerSite, params: QueryDict) -> dict[str, 
             if not session.is_active or not session.user.is_active:
                 raise invalid_grant("The sign-in session has ended.")
             issued = issue_tokens(site=site, sso_session=session, scopes=row.scope.split(),
-                                  grant="authorization_code", nonce=row.nonce)
+                                  grant="authorization_code", nonce=row.nonce,
+                                  presented_device_secret=params.get("device_secret"))
             row.used_at = timezone.now()
             row.issued_refresh = issued.refresh_outstanding
             row.issued_access_jti = issued.access_jti
@@ -87,9 +90,10 @@ def grant_authorization_code(site: PartnerSite, params: QueryDict) -> dict[str, 
     return issued.response_body()
 
 
-def grant_refresh_token(site: PartnerSite, params: QueryDict) -> dict[str, object]:
+def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
     """RFC 6749 section 6 with rotation; reuse of a rotated token ends the
     SSO session (OAuth 2.0 Security BCP, RFC 9700 section 4.14.2)."""
+    site, params = request.site, request.params
     raw = _required(params, "refresh_token")
     try:
         token = SSORefreshToken(raw)
@@ -119,7 +123,7 @@ def grant_refresh_token(site: PartnerSite, params: QueryDict) -> dict[str, objec
             record.save(update_fields=["rotated_at"])
             BlacklistedToken.objects.create(token_id=record.outstanding_id)
             issued = issue_tokens(site=site, sso_session=session, scopes=[s for s in granted if s in requested],
-                                  grant="refresh_token")
+                                  grant="refresh_token", presented_device_secret=params.get("device_secret"))
     if reused_session is not None:
         record_event(EventType.REFRESH_TOKEN_REUSE, user=reused_session.user, client_id=site.client_id,
                      sid=reused_session.sid)

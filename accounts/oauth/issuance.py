@@ -12,6 +12,7 @@ from accounts.models import PartnerSite, RefreshTokenRecord, SessionSite, SSOSes
 from accounts.oauth.claims import identity_claims, subject_for, token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
+from tokenexchange.device_secrets import issue_or_reuse_device_secret
 
 
 @dataclass
@@ -23,6 +24,7 @@ class IssuedTokens:
     refresh_token: str | None = None
     refresh_outstanding: OutstandingToken | None = None
     id_token: str | None = None
+    device_secret: str | None = None
 
     def response_body(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -35,12 +37,21 @@ class IssuedTokens:
             body["refresh_token"] = self.refresh_token
         if self.id_token:
             body["id_token"] = self.id_token
+        if self.device_secret:
+            body["device_secret"] = self.device_secret
         return body
 
 
 def issue_tokens(
-    *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = ""
+    *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = "",
+    presented_device_secret: str | None = None, with_refresh: bool = True,
 ) -> IssuedTokens:
+    """Access token, refresh token and (with ``openid``) ID token for one grant.
+
+    With ``openid device_sso`` for a native-SSO site, a device secret is issued
+    (or the presented one reused) and the ID token carries ``ds_hash`` and
+    ``sid`` (Native SSO draft 07 section 3.4): both or neither.
+    """
     user = sso_session.user
     sub = subject_for(user, site)
     scope = " ".join(scopes)
@@ -56,10 +67,36 @@ def issue_tokens(
         scope=scope,
     )
 
+    if with_refresh:
+        _issue_refresh_token(issued, site, sso_session, sub, scope)
+
+    if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
+        issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
+
+    if "openid" in scopes:
+        algorithm = signing_keyring().current.algorithm
+        id_token = IDToken(audience=site.client_id).set_claims(
+            sub=sub,
+            azp=site.client_id,
+            sid=sso_session.sid,
+            auth_time=datetime_to_epoch(sso_session.auth_time),
+            nonce=nonce or None,
+            at_hash=token_hash(access_token, algorithm),
+            ds_hash=token_hash(issued.device_secret, algorithm) if issued.device_secret else None,
+            **identity_claims(user, set(scopes)),
+        )
+        issued.id_token = str(id_token)
+
+    SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
+    record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
+    return issued
+
+
+def _issue_refresh_token(issued: IssuedTokens, site: PartnerSite, sso_session: SSOSession, sub: str, scope: str) -> None:
     refresh = SSORefreshToken().set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sso_session.sid)
     issued.refresh_token = str(refresh)
     issued.refresh_outstanding = OutstandingToken.objects.create(
-        user=user,
+        user=sso_session.user,
         jti=refresh["jti"],
         token="sha256:" + token_digest(issued.refresh_token),  # never the usable token text
         created_at=refresh.current_time,
@@ -68,19 +105,3 @@ def issue_tokens(
     RefreshTokenRecord.objects.create(
         outstanding=issued.refresh_outstanding, sso_session=sso_session, site=site, scope=scope
     )
-
-    if "openid" in scopes:
-        id_token = IDToken(audience=site.client_id).set_claims(
-            sub=sub,
-            azp=site.client_id,
-            sid=sso_session.sid,
-            auth_time=datetime_to_epoch(sso_session.auth_time),
-            nonce=nonce or None,
-            at_hash=token_hash(access_token, signing_keyring().current.algorithm),
-            **identity_claims(user, set(scopes)),
-        )
-        issued.id_token = str(id_token)
-
-    SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
-    record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
-    return issued

@@ -15,6 +15,7 @@ from accounts.models import PartnerSite
 from accounts.models.sites import origin_of
 
 CORS_CACHE_KEY = "sso:cors-origins"
+CLIENT_IDS_CACHE_KEY = "sso:client-ids"
 
 
 @dataclass
@@ -30,6 +31,9 @@ class SiteRegistration:
     scopes: list[str] = field(default_factory=list)
     client_secret: str | None = None
     vendor_group: str = ""
+    native_sso: bool = False
+    resource_uri: str = ""
+    delegation_actors: list[str] = field(default_factory=list)
 
 
 def _check_uri(uri: str, what: str) -> None:
@@ -55,10 +59,18 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
     if registration.backchannel_logout_uri:
         _check_uri(registration.backchannel_logout_uri, "back-channel logout URI")
     known_scopes = set(settings.SSO["SCOPES"])
-    scopes = registration.scopes or sorted(known_scopes)
-    unknown = set(scopes) - known_scopes
+    scopes = set(registration.scopes or known_scopes - {"device_sso"})
+    unknown = scopes - known_scopes
     if unknown:
         raise ValidationError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    if registration.native_sso:
+        if not registration.vendor_group:
+            raise ValidationError("native SSO needs a vendor group (--vendor)")
+        scopes |= {"openid", "device_sso"}
+    elif "device_sso" in scopes:
+        raise ValidationError("the device_sso scope needs --native-sso")
+    if registration.resource_uri:
+        _check_uri(registration.resource_uri, "resource URI")
     if registration.public and registration.client_secret:
         raise ValidationError("a public client has no secret")
 
@@ -71,11 +83,14 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         site.redirect_uris = list(dict.fromkeys(registration.redirect_uris))
         site.post_logout_redirect_uris = list(dict.fromkeys(registration.post_logout_redirect_uris))
         site.backchannel_logout_uri = registration.backchannel_logout_uri
-        site.allowed_scopes = sorted(set(scopes))
+        site.allowed_scopes = sorted(scopes)
         site.allowed_cors_origins = sorted({origin_of(uri) for uri in site.redirect_uris})
         site.subject_type = registration.subject_type
         site.first_party = registration.first_party
         site.vendor_group = registration.vendor_group
+        site.native_sso = registration.native_sso
+        site.resource_uri = registration.resource_uri
+        site.delegation_actors = sorted(set(registration.delegation_actors))
         secret = registration.client_secret
         if registration.public:
             site.client_secret_hash = ""
@@ -85,8 +100,20 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
             site.set_client_secret(secret)
         site.full_clean()
         site.save()
-    cache.delete(CORS_CACHE_KEY)
+    forget_cached_registry()
     return site, secret
+
+
+def registered_client_ids() -> set[str]:
+    client_ids = cache.get(CLIENT_IDS_CACHE_KEY)
+    if client_ids is None:
+        client_ids = set(PartnerSite.objects.filter(is_active=True).values_list("client_id", flat=True))
+        cache.set(CLIENT_IDS_CACHE_KEY, client_ids, 60)
+    return client_ids
+
+
+def forget_cached_registry() -> None:
+    cache.delete_many([CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY])
 
 
 def allowed_cors_origins() -> set[str]:

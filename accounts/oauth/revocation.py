@@ -7,10 +7,11 @@ from django.http import QueryDict
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import PartnerSite, RefreshTokenRecord
+from accounts.models import RefreshTokenRecord
 from accounts.oauth import denylist
 from accounts.oauth.errors import OAuthError, invalid_request
 from accounts.oauth.token_lookup import ACCESS, REFRESH, identify_token
+from accounts.oauth.token_request import TokenRequest
 
 HINTS = {ACCESS, REFRESH}
 
@@ -22,9 +23,10 @@ def _token_param(params: QueryDict) -> str:
     return raw
 
 
-def revoke_token(site: PartnerSite, params: QueryDict) -> None:
+def revoke_token(request: TokenRequest) -> None:
     """RFC 7009 section 2.1. An invalid or unknown token is not an error (2.2)."""
-    found = identify_token(_token_param(params))
+    site = request.site
+    found = identify_token(_token_param(request.params))
     if found is None:
         return
     kind, token = found
@@ -41,8 +43,9 @@ def revoke_token(site: PartnerSite, params: QueryDict) -> None:
     record_event(EventType.TOKEN_REVOKED, client_id=site.client_id, sid=token.get("sid", ""), token_type=kind)
 
 
-def introspect_token(site: PartnerSite, params: QueryDict) -> dict[str, object]:
+def introspect_token(request: TokenRequest) -> dict[str, object]:
     """RFC 7662 section 2.2. A site learns about its own tokens only."""
+    site, params = request.site, request.params
     if not site.is_confidential:
         # Section 2.1: the endpoint needs real client authentication, which a
         # public client (client_id only) cannot give.

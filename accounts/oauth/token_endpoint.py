@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 
-from accounts.models import PartnerSite
+from accounts.network import network_id
 from accounts.oauth.clients import authenticate_client
 from accounts.oauth.errors import OAuthError, invalid_request, no_store, oauth_error_response, oauth_json
 from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
-from tokenexchange.grant import GRANT_TYPE as TOKEN_EXCHANGE, grant_token_exchange
+from accounts.oauth.token_request import TokenRequest
 
-GrantHandler = Callable[[PartnerSite, QueryDict], dict | None]
+GrantHandler = Callable[[TokenRequest], dict | None]
 
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     "authorization_code": grant_authorization_code,
     "refresh_token": grant_refresh_token,
-    TOKEN_EXCHANGE: grant_token_exchange,
 }
 
 FORM = "application/x-www-form-urlencoded"
+MULTI_VALUED = {"audience", "resource"}  # RFC 8693 section 2.1 allows these more than once
 
 
 def parse_form(request: HttpRequest):
@@ -34,7 +34,7 @@ def parse_form(request: HttpRequest):
         params = request.POST
     except RequestDataTooBig:
         raise OAuthError("invalid_request", "The request body is too large.", status=413) from None
-    repeated = sorted(name for name, values in params.lists() if len(values) > 1)
+    repeated = sorted(name for name, values in params.lists() if len(values) > 1 and name not in MULTI_VALUED)
     if repeated:
         raise invalid_request(f"Parameters sent more than once: {', '.join(repeated)}.")
     return params
@@ -46,17 +46,17 @@ def client_endpoint_response(request: HttpRequest, handler: GrantHandler) -> Htt
     try:
         params = parse_form(request)
         site = authenticate_client(request)
-        result = handler(site, params)
+        result = handler(TokenRequest(site, params, network_id(request)))
     except OAuthError as error:
         return oauth_error_response(error)
     return oauth_json(result) if result is not None else no_store(HttpResponse(status=200))
 
 
-def dispatch_grant(site: PartnerSite, params: QueryDict) -> dict:
-    grant_type = params.get("grant_type")
+def dispatch_grant(token_request: TokenRequest) -> dict:
+    grant_type = token_request.params.get("grant_type")
     if not grant_type:
         raise invalid_request("grant_type is required.")
     handler = GRANT_HANDLERS.get(grant_type)
     if handler is None:
         raise OAuthError("unsupported_grant_type", "This grant type is not supported.")
-    return handler(site, params)
+    return handler(token_request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +25,9 @@ from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.end_session import EndSessionError, EndSessionRequest
 from accounts.oauth.errors import clear_site_data
 from accounts.oauth.revocation import introspect_token, revoke_token
-from accounts.oauth.token_endpoint import client_endpoint_response, dispatch_grant
+from accounts.oauth.token_endpoint import FORM, client_endpoint_response, dispatch_grant
 from accounts.sessions import active_sso_session
+from tokenexchange.views import GRANT_TYPE as TOKEN_EXCHANGE, token_exchange_view
 
 
 @require_GET
@@ -80,7 +82,11 @@ def authorize(request) -> HttpResponse:
 
 @csrf_exempt
 def token(request) -> HttpResponse:
-    return client_endpoint_response(request, dispatch_grant)
+    try:
+        exchange = request.method == "POST" and request.content_type == FORM and request.POST.get("grant_type") == TOKEN_EXCHANGE
+    except RequestDataTooBig:
+        exchange = False  # the shared pipeline answers it in the RFC 6749 shape
+    return token_exchange_view(request) if exchange else client_endpoint_response(request, dispatch_grant)
 
 
 @csrf_exempt

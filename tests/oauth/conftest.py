@@ -53,13 +53,6 @@ def pairwise_sites(db):
     return sites
 
 
-@pytest.fixture
-def browser(user, password) -> Client:
-    client = Client()
-    assert client.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
-    return client
-
-
 def authorize_params(site, pkce: Pkce, **overrides) -> dict[str, str]:
     params = {
         "client_id": site.client_id, "redirect_uri": site.redirect_uris[0], "response_type": "code",

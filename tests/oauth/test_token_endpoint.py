@@ -158,7 +158,7 @@ def test_client_secret_basic_works_and_bad_secrets_are_invalid_client(site, brow
     ({}, None, 400, "invalid_request"),
     ('{"grant_type": "refresh_token"}', "application/json", 400, "invalid_request"),
     ({"grant_type": "refresh_token"}, "multipart/form-data; boundary=BoUnDaRyStRiNg", 400, "invalid_request"),
-    ({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}, None, 400, "unsupported_grant_type"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}, None, 400, "invalid_request"),
 ])
 def test_malformed_token_requests_answer_in_rfc_6749_shape(site, data, content_type, status, error):
     if content_type:

@@ -20,7 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--first-party", action="store_true")
         parser.add_argument("--scope", action="append", default=[], dest="scopes")
         parser.add_argument("--client-secret", default=None)
-        parser.add_argument("--vendor", default="", dest="vendor_group")
+        parser.add_argument("--vendor", default="", dest="vendor_group", help="vendor group of native apps")
+        parser.add_argument("--native-sso", action="store_true", help="may share sessions within its vendor group")
+        parser.add_argument("--resource-uri", default="", help="identifier of the site's API (token-exchange target)")
+        parser.add_argument("--delegation-actor", action="append", default=[], dest="delegation_actors",
+                            help="client_id allowed to act for users at this site")
 
     def handle(self, *args, **options):
         registration = SiteRegistration(
@@ -30,6 +34,8 @@ class Command(BaseCommand):
             subject_type=options["subject_type"], first_party=options["first_party"],
             scopes=[s for value in options["scopes"] for s in value.split()],
             client_secret=options["client_secret"], vendor_group=options["vendor_group"],
+            native_sso=options["native_sso"], resource_uri=options["resource_uri"],
+            delegation_actors=options["delegation_actors"],
         )
         try:
             site, secret = register_site(registration)

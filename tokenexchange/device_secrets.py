@@ -1,0 +1,41 @@
+"""Native SSO device secrets: issued with ``device_sso``, bound to one SSO session."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts.models import PartnerSite, SSOSession, token_digest
+from accounts.sessions import sso_session_ended
+from tokenexchange.models import DeviceSecret
+
+
+def live_device_secret(raw: str) -> DeviceSecret | None:
+    if not raw or len(raw) > 512:
+        return None
+    secret = DeviceSecret.objects.select_related("sso_session__user").filter(secret_hash=token_digest(raw)).first()
+    return secret if secret is not None and secret.is_live() else None
+
+
+def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, presented: str | None) -> str:
+    """Native SSO draft 07 section 3.4: a device secret the app already holds for
+    this session is returned again; an invalid one is treated as absent."""
+    if presented:
+        existing = live_device_secret(presented)
+        if existing is not None and existing.sso_session_id == sso_session.pk:
+            return presented
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    DeviceSecret.objects.create(
+        secret_hash=token_digest(raw), sso_session=sso_session, issued_to=site,
+        created_at=now, expires_at=now + settings.SSO["DEVICE_SECRET_LIFETIME"],
+    )
+    return raw
+
+
+@receiver(sso_session_ended)
+def revoke_session_device_secrets(sender, sso_session: SSOSession, **kwargs) -> None:
+    DeviceSecret.objects.filter(sso_session=sso_session, revoked_at__isnull=True).update(revoked_at=timezone.now())
