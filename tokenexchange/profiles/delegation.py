@@ -68,9 +68,9 @@ def exchange_for_audience(exchange: ExchangeRequest, token_request: TokenRequest
     if subject.token.get("aud") != caller.client_id:
         raise invalid_request("The subject token was not issued to this client.")
     target = _target(exchange)
-    subject_scopes = subject.scopes
-    grantable = subject_scopes & set(target.allowed_scopes)
-    scopes = list(exchange.scopes) if exchange.scopes is not None else sorted(grantable)
+    grantable = subject.scopes & set(target.allowed_scopes)
+    in_subject_order = [scope for scope in str(subject.token["scope"]).split() if scope in grantable]
+    scopes = list(exchange.scopes) if exchange.scopes is not None else in_subject_order
     if not scopes or not set(scopes) <= grantable:
         raise OAuthError("invalid_scope", "The requested scope exceeds the subject token's or the target's.")
     act = _act_claim(exchange, subject, target)
