@@ -109,3 +109,17 @@ def test_unsupported_combinations_are_refused(services, user_token):
     wrong_requested = exchange("marketplace", subject_token=user_token, subject_token_type=ACCESS_TOKEN,
                                audience="search", requested_token_type="urn:ietf:params:oauth:token-type:id_token")
     assert wrong_requested.json()["error"] == "unsupported_token_type"
+
+
+def test_may_act_in_the_subject_token_allows_delegation(services, user_token):
+    from accounts.oauth.tokens import SSOAccessToken
+
+    subject = claims(user_token)
+    with_may_act = str(SSOAccessToken(audience="marketplace").set_claims(
+        sub=subject["sub"], client_id="marketplace", scope=subject["scope"], sid=subject["sid"],
+        may_act={"client_id": "marketplace"},
+    ))
+    response = exchange("marketplace", subject_token=with_may_act, subject_token_type=ACCESS_TOKEN,
+                        actor_token=user_token, actor_token_type=ACCESS_TOKEN, audience="search")
+    assert response.status_code == 200
+    assert claims(response.json()["access_token"])["act"]["client_id"] == "marketplace"

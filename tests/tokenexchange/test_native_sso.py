@@ -172,3 +172,12 @@ def test_scopes_needing_consent_are_interaction_required(first_app_tokens):
 def test_discovery_advertises_native_sso(client):
     meta = client.get("/.well-known/openid-configuration").json()
     assert meta["native_sso_supported"] is True and "device_sso" in meta["scopes_supported"]
+
+
+def test_an_expired_device_secret_is_refused(first_app_tokens):
+    from django.utils import timezone
+
+    native_app("acme-calendar")
+    DeviceSecret.objects.update(expires_at=timezone.now())
+    response = exchange("acme-calendar", **native_sso_params(first_app_tokens))
+    assert response.json()["error"] == "invalid_request" and "expired" in response.json()["error_description"]
