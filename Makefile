@@ -15,10 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	DATABASE_URL= $(PY) manage.py migrate --noinput
-	DATABASE_URL= $(PY) manage.py ensure_demo_user
-	@echo "Identity provider: http://localhost:8000   admin console: http://localhost:8000/admin/"
-	DATABASE_URL= $(PY) manage.py runserver localhost:8000
+	$(PY) scripts/demo.py
 
 test: $(STAMP)
 	bash scripts/run-tests

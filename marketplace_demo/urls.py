@@ -1,0 +1,18 @@
+from django.urls import path
+
+from marketplace_demo import views
+from marketplace_demo.api import MyItemsView
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("theme.css", views.theme_css, name="theme"),
+    path("items/<slug:slug>/", views.item_detail, name="item"),
+    path("items/<slug:slug>/install/", views.install, name="install"),
+    path("mine/", views.mine, name="mine"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("signed-out/", views.signed_out, name="signed_out"),
+    path("oidc/callback/", views.callback, name="callback"),
+    path("oidc/backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
+    path("api/my-skills", MyItemsView.as_view(), name="api-my-items"),
+]

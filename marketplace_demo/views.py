@@ -1,0 +1,156 @@
+"""Pages of the partner site. Sign-in and sign-out go through the IdP."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace_demo import oidc
+from marketplace_demo.backchannel import process_logout_token
+from marketplace_demo.models import Installation, Item
+from marketplace_demo.partner_auth.verify import InvalidToken
+
+logger = logging.getLogger("marketplace_demo")
+NEXT_KEY = "partner_next"
+
+
+def partner_context(request):
+    return {"partner": settings.PARTNER, "partner_user": getattr(request, "partner_user", None)}
+
+
+def _items():
+    return Item.objects.filter(catalogue=settings.PARTNER["CATALOGUE"])
+
+
+def _message(request, title: str, message: str, status: int = 200):
+    return render(request, "marketplace/message.html", {"title": title, "message": message}, status=status)
+
+
+@require_GET
+def theme_css(request):
+    # The site's colour is configuration; served as CSS so pages need no inline style.
+    color = settings.PARTNER["COLOR"]
+    safe = color if color.startswith("#") and len(color) in (4, 7) and color[1:].isalnum() else "#2952cc"
+    response = HttpResponse(f":root {{ --brand: {safe}; }}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def catalogue(request):
+    return render(request, "marketplace/catalogue.html", {"items": _items()})
+
+
+@require_GET
+def item_detail(request, slug: str):
+    item = get_object_or_404(_items(), slug=slug)
+    installed = bool(request.partner_user) and Installation.objects.filter(sub=request.partner_user["sub"], item=item).exists()
+    return render(request, "marketplace/item.html", {"item": item, "installed": installed})
+
+
+@require_POST
+def install(request, slug: str):
+    item = get_object_or_404(_items(), slug=slug)
+    if not request.partner_user:
+        return redirect(f"/login/?next=/items/{item.slug}/")
+    Installation.objects.get_or_create(sub=request.partner_user["sub"], item=item)
+    messages.success(request, f"{item.title} added.")
+    return redirect("mine")
+
+
+@never_cache
+@require_GET
+def mine(request):
+    if not request.partner_user:
+        return redirect("/login/?next=/mine/")
+    token = oidc.access_token(request)  # refreshed quietly; None if the IdP refused
+    if token is None:
+        return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
+    profile = None
+    try:
+        response = requests.get(f"{settings.PARTNER['ISSUER']}/api/v1/me", timeout=5,
+                                headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 401:
+            oidc.sign_out_locally(request)
+            return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
+        if response.ok:
+            profile = response.json()
+    except requests.RequestException:
+        logger.info("identity provider API unreachable; showing the page without the profile")
+    installs = Installation.objects.filter(sub=request.partner_user["sub"]).select_related("item")
+    return render(request, "marketplace/mine.html", {"installations": installs, "profile": profile})
+
+
+@never_cache
+@require_GET
+def login(request):
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None) or not target.startswith("/"):
+        target = "/"  # same-site paths only
+    request.session[NEXT_KEY] = target
+    try:
+        return oidc.idp.authorize_redirect(request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/")
+    except (requests.RequestException, ValueError, KeyError):
+        return _message(request, "Sign-in is unavailable", "The sign-in service cannot be reached. Try again in a moment.", 502)
+
+
+@never_cache
+@require_GET
+def callback(request):
+    try:
+        token = oidc.idp.authorize_access_token(request)
+        oidc.sign_in(request, token)
+    except OAuthError as error:
+        if error.error == "access_denied":
+            return _message(request, "Sign-in cancelled", "You chose not to continue. You are not signed in.", 400)
+        if isinstance(error, MismatchingStateError):
+            return _message(request, "This sign-in link has expired", "Start again from the Sign in button.", 400)
+        return _message(request, "Sign-in failed", "The sign-in could not be completed. You are not signed in.", 400)
+    except (requests.RequestException, oidc.SignInFailed, ValueError, KeyError) as error:
+        logger.info("sign-in failed: %s", type(error).__name__)
+        return _message(request, "Sign-in failed", "The sign-in service could not be reached or answered wrongly. You are not signed in.", 502)
+    return redirect(request.session.pop(NEXT_KEY, "/"))
+
+
+@require_POST
+def logout(request):
+    hint = oidc.id_token_hint(request)
+    oidc.sign_out_locally(request)
+    if not hint:
+        return redirect("signed_out")
+    try:
+        target = oidc.idp.create_logout_url(
+            post_logout_redirect_uri=f"{settings.PARTNER['BASE_URL']}/signed-out/", id_token_hint=hint
+        )["url"]
+    except (requests.RequestException, RuntimeError, KeyError):
+        return redirect("signed_out")
+    return redirect(target)
+
+
+@require_GET
+def signed_out(request):
+    return _message(request, "You are signed out", "You are signed out of this site and of the identity provider.")
+
+
+@csrf_exempt
+@require_POST
+def backchannel_logout(request):
+    """OpenID Connect Back-Channel Logout 1.0 section 2.8: 200 on success, 400 with an error otherwise."""
+    try:
+        process_logout_token(request.POST.get("logout_token", ""))
+    except InvalidToken as error:
+        response = JsonResponse({"error": "invalid_request", "error_description": str(error)}, status=400)
+    else:
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response

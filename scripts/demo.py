@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""`make demo`: the identity provider, two partner sites and the back-channel
+logout worker, on the embedded SQLite default, until Ctrl-C.
+
+A second run reuses the databases, keys and registrations of the first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+IDP = "http://localhost:8000"
+PARTNERS = [
+    {"PARTNER_CLIENT_ID": "marketplace", "PARTNER_NAME": "Skills Marketplace", "PARTNER_CATALOGUE": "skills",
+     "PARTNER_COLOR": "#2952cc", "PARTNER_BASE_URL": "http://127.0.0.1:8001", "subject_type": "public"},
+    {"PARTNER_CLIENT_ID": "languages", "PARTNER_NAME": "Languages Hub", "PARTNER_CATALOGUE": "languages",
+     "PARTNER_COLOR": "#1e7b34", "PARTNER_BASE_URL": "http://127.0.0.2:8002", "subject_type": "pairwise"},
+]
+
+
+def manage(*args: str, env: dict | None = None, capture: bool = False) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                            check=True, text=True, capture_output=capture)
+    return result.stdout if capture else ""
+
+
+def partner_env(partner: dict) -> dict:
+    env = {k: v for k, v in partner.items() if k.startswith("PARTNER_")}
+    return {**env, "DJANGO_SETTINGS_MODULE": "marketplace_demo.settings", "SSO_ISSUER": IDP}
+
+
+def client_secret(client_id: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    from sso_project.keys import KeySource
+
+    return KeySource(ROOT / ".keys", generate_missing=True).secret("UNUSED", f"partner-{client_id}-client-secret")
+
+
+def set_up() -> None:
+    os.environ.pop("DATABASE_URL", None)  # the demo always runs on the embedded SQLite default
+    manage("migrate", "--noinput", "-v0")
+    credentials = manage("ensure_demo_user", capture=True)
+    for partner in PARTNERS:
+        base, client_id = partner["PARTNER_BASE_URL"], partner["PARTNER_CLIENT_ID"]
+        out = manage("register_site", "--client-id", client_id, "--name", partner["PARTNER_NAME"],
+                     "--redirect-uri", f"{base}/oidc/callback/", "--post-logout-redirect-uri", f"{base}/signed-out/",
+                     "--backchannel-logout-uri", f"{base}/oidc/backchannel-logout/",
+                     "--subject-type", partner["subject_type"], "--client-secret", client_secret(client_id),
+                     capture=True)
+        json.loads(out)
+        manage("migrate", "--noinput", "-v0", env=partner_env(partner))
+    print(credentials, end="")
+
+
+def main() -> None:
+    set_up()
+    processes = [
+        subprocess.Popen([PYTHON, "manage.py", "runserver", "localhost:8000", "--noreload"], cwd=ROOT),
+        subprocess.Popen([PYTHON, "manage.py", "deliver_logouts", "--loop"], cwd=ROOT),
+    ]
+    for partner in PARTNERS:
+        host_port = partner["PARTNER_BASE_URL"].removeprefix("http://")
+        processes.append(subprocess.Popen([PYTHON, "manage.py", "runserver", host_port, "--noreload"], cwd=ROOT,
+                                          env={**os.environ, **partner_env(partner)}))
+    time.sleep(2)
+    print(f"\nIdentity provider: {IDP}  (admin console: {IDP}/admin/)")
+    for partner in PARTNERS:
+        print(f"{partner['PARTNER_NAME']}: {partner['PARTNER_BASE_URL']}")
+    print("Ctrl-C stops everything.\n")
+
+    def stop(*_):
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while all(process.poll() is None for process in processes):
+        time.sleep(0.5)
+    print("a demo process stopped unexpectedly; stopping the others", file=sys.stderr)
+    stop()
+
+
+if __name__ == "__main__":
+    main()
