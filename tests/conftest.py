@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.cache import caches
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+pytest_plugins = ["tests.partner_fixtures"]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 

@@ -1,0 +1,132 @@
+"""Single sign-on and single logout across two partner sites, in a real Chromium.
+
+The IdP is the test's live server on localhost; the partner sites run as
+their own processes on 127.0.0.1 and 127.0.0.2, so cookies are isolated per
+site as in production. Each step leaves a screenshot in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # the test itself makes stay synchronous (Django's documented escape hatch).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run",
+        ])
+        yield browser
+        browser.close()
+
+
+class Steps:
+    def __init__(self, page, name: str):
+        self.page, self.folder, self.count = page, ARTIFACTS / name, 0
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, label: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{label}.png"), full_page=True)
+
+
+def sign_in_on_idp(page, user, password):
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_sso_across_sites_and_single_logout(chromium, marketplace, languages, user, password):
+    context = chromium.new_context()
+    page = context.new_page()
+    steps = Steps(page, "sso-and-single-logout")
+
+    page.goto(marketplace.url)
+    page.click("#sign-in")
+    page.wait_for_selector("input[name=email]")
+    assert page.url.startswith(marketplace.issuer + "/login/")
+    steps.shot("idp-login")
+    sign_in_on_idp(page, user, password)
+    page.wait_for_selector("button[name=decision][value=allow]")
+    assert "Continue to Skills Marketplace as ada@example.org?" in page.inner_text("h1")
+    steps.shot("consent-marketplace")
+    page.click("button[name=decision][value=allow]")
+    page.wait_for_url(marketplace.url + "/")
+    assert page.inner_text("#signed-in-as") == "Signed in as Ada Lovelace"
+    steps.shot("marketplace-signed-in")
+
+    page.goto(languages.url)
+    page.click("#sign-in")
+    page.wait_for_selector("button[name=decision][value=allow]")  # consent only: no password asked
+    assert page.locator("input[name=password]").count() == 0
+    steps.shot("consent-languages")
+    page.click("button[name=decision][value=allow]")
+    page.wait_for_url(languages.url + "/")
+    assert "Signed in as Ada Lovelace" in page.inner_text("#account")
+    steps.shot("languages-signed-in")
+
+    old_marketplace_cookie = next(c for c in context.cookies(marketplace.url) if c["name"] == "marketplace_session")
+
+    page.click("text=Sign out")
+    page.wait_for_url(languages.url + "/signed-out/*")
+    steps.shot("languages-signed-out")
+
+    page.goto(marketplace.url)
+    assert page.locator("#sign-in").is_visible()  # told by back-channel logout
+    steps.shot("marketplace-signed-out")
+
+    replay = chromium.new_context()
+    replay.add_cookies([old_marketplace_cookie])
+    replay_page = replay.new_page()
+    replay_page.goto(marketplace.url + "/mine/")
+    assert replay_page.url.startswith(marketplace.issuer)  # the old cookie is dead: sent to sign in
+    replay.close()
+
+    page.click("#sign-in")
+    page.wait_for_selector("input[name=password]")  # the IdP session ended too: password again
+    steps.shot("password-needed-again")
+    context.close()
+
+
+def test_declining_consent_shows_sign_in_cancelled(chromium, marketplace, user, password):
+    page = chromium.new_page()
+    steps = Steps(page, "consent-declined")
+    page.goto(marketplace.url)
+    page.click("#sign-in")
+    sign_in_on_idp(page, user, password)
+    page.click("button[name=decision][value=deny]")
+    page.wait_for_selector("[role=alert]")
+    assert "Sign-in cancelled" in page.inner_text("[role=alert]")
+    assert page.locator("#sign-in").is_visible()
+    steps.shot("sign-in-cancelled")
+
+
+def test_forms_are_labelled_keyboard_usable_and_fit_a_phone(chromium, idp, user, password):
+    page = chromium.new_page(viewport={"width": 360, "height": 740})
+    for path in ("/login/", "/register/"):
+        page.goto(idp + path)
+        for field in page.locator("main input:not([type=hidden])").all():
+            field_id = field.get_attribute("id")
+            assert page.locator(f"label[for='{field_id}']").count() == 1, (path, field_id)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    page.goto(idp + "/login/")
+    page.keyboard.type(user.email)  # the email field has focus on arrival
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(idp + "/account/")
+    Steps(page, "phone-width").shot("account")
