@@ -130,3 +130,34 @@ def test_forms_are_labelled_keyboard_usable_and_fit_a_phone(chromium, idp, user,
     page.keyboard.press("Enter")
     page.wait_for_url(idp + "/account/")
     Steps(page, "phone-width").shot("account")
+
+
+def test_partner_refreshes_quietly_and_signs_out_when_refresh_is_refused(chromium, marketplace, user, password,
+                                                                        monkeypatch):
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    from accounts.models import RefreshTokenRecord
+    from accounts.oauth.tokens import SSOAccessToken
+
+    # Access tokens that the partner already considers expired: every page that
+    # needs the profile makes it refresh first.
+    monkeypatch.setattr(SSOAccessToken, "lifetime", timedelta(seconds=10))
+    page = chromium.new_page()
+    steps = Steps(page, "quiet-refresh")
+    page.goto(marketplace.url + "/mine/")
+    sign_in_on_idp(page, user, password)
+    page.click("button[name=decision][value=allow]")
+    page.wait_for_url(marketplace.url + "/mine/")
+    assert "Profile from the identity provider: Ada Lovelace" in page.inner_text("#profile")
+    assert RefreshTokenRecord.objects.filter(rotated_at__isnull=False).count() == 1  # refreshed, quietly
+    steps.shot("profile-after-refresh")
+
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in OutstandingToken.objects.all()],
+                                         ignore_conflicts=True)
+    page.goto(marketplace.url + "/mine/")
+    assert "You were signed out" in page.inner_text("[role=alert]")
+    page.goto(marketplace.url)
+    assert page.locator("#sign-in").is_visible()
+    steps.shot("signed-out-after-refused-refresh")
