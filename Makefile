@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install migrate clean
+.PHONY: demo test bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/run-tests
+
+# Benchmarks (numbers, not tests): needs PostgreSQL on 127.0.0.1:5432; SCALE=N users (default 1000).
+bench: $(STAMP)
+	SCALE=$(or $(SCALE),1000) $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

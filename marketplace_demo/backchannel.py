@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 
 from marketplace_demo.models import SeenLogoutToken, SignedInSession
-from marketplace_demo.partner_auth.verify import InvalidToken, verify_logout_token
+from marketplace_demo.partner_auth.verify import InvalidToken, end_sid, verify_logout_token
 
 
 def process_logout_token(raw: str) -> int:
@@ -22,6 +22,8 @@ def process_logout_token(raw: str) -> int:
             keys = list(sessions.values_list("session_key", flat=True))
             Session.objects.filter(session_key__in=keys).delete()
             sessions.delete()
+            if claims.get("sid"):
+                end_sid(claims["sid"])  # the partner API refuses the session's access tokens too
     except IntegrityError:
         raise InvalidToken("logout token replayed") from None
     return len(keys)

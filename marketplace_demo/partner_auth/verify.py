@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 import jwt
+from django.core.cache import cache
 
 from marketplace_demo.partner_auth.jwks import KeyNotFound, jwks_for
 
@@ -36,8 +41,57 @@ def verify_jwt(token: str, *, issuer: str, audience: str, typ: str, require: lis
 
 
 def verify_access_token(token: str, *, issuer: str, audience: str) -> dict:
-    return verify_jwt(token, issuer=issuer, audience=audience, typ="at+jwt",
-                      require=["iss", "aud", "exp", "iat", "sub", "jti"])
+    """Verified claims; a token seen before is answered from a bounded cache that
+    never outlives the token and still honours ended sessions."""
+    claims = _seen.get(token)
+    if claims is None:
+        claims = verify_jwt(token, issuer=issuer, audience=audience, typ="at+jwt",
+                            require=["iss", "aud", "exp", "iat", "sub", "jti"])
+        _seen.put(token, claims)
+    if claims.get("sid") and sid_ended(claims["sid"]):
+        raise InvalidToken("the session of this token has ended")
+    return claims
+
+
+class VerifiedTokenCache:
+    """Token text -> verified claims, at most ``size`` entries, each until its ``exp``."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict | None:
+        claims = self._entries.get(token)
+        if claims is None:
+            return None
+        if claims["exp"] <= time.time():
+            with self._lock:
+                self._entries.pop(token, None)
+            return None
+        return claims
+
+    def put(self, token: str, claims: dict) -> None:
+        with self._lock:
+            self._entries[token] = claims
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_seen = VerifiedTokenCache()
+
+
+def end_sid(sid: str, ttl_seconds: int = 3600) -> None:
+    """Called by the back-channel logout receiver: tokens of this session stop working here."""
+    cache.set(f"partner:sid-ended:{sid}", True, ttl_seconds)
+
+
+def sid_ended(sid: str) -> bool:
+    return bool(cache.get(f"partner:sid-ended:{sid}"))
 
 
 def verify_logout_token(token: str, *, issuer: str, audience: str) -> dict:

@@ -93,3 +93,12 @@ def test_an_unreachable_identity_provider_shows_a_readable_page(tmp_path):
         assert response.status_code == 502 and "cannot be reached" in response.text
     finally:
         partner.stop()
+
+
+def test_partner_api_refuses_tokens_of_a_session_ended_by_back_channel_logout(marketplace):
+    mine = str(SSOAccessToken(audience="marketplace").set_claims(sub="u", client_id="marketplace", scope="openid",
+                                                                 sid="sid-123"))
+    url, auth = f"{marketplace.url}/api/my-skills", {"Authorization": f"Bearer {mine}"}
+    assert requests.get(url, headers=auth, timeout=10).status_code == 200  # now cached as verified
+    assert post_logout(marketplace, logout_token("marketplace")).status_code == 200  # sid-123 ends
+    assert requests.get(url, headers=auth, timeout=10).status_code == 401

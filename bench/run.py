@@ -1,0 +1,285 @@
+#!/usr/bin/env python
+"""`make bench`: the identity provider's throughput per server core.
+
+The server under test is gunicorn with one sync worker pinned to CPU 0 on
+PostgreSQL (and Redis when REDIS_URL is set) with production settings; this
+load generator pins itself to CPU 1. Each figure: a warm-up, then a fixed
+duration; requests/s, p50, p99 and errors. Results go to bench/results/latest.json
+and a table on stdout. Numbers, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+PG = "postgres://postgres@127.0.0.1:5432"
+KEYS = ROOT / "bench" / ".keys"
+RESULTS = ROOT / "bench" / "results"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c", sql], check=True)
+
+
+def server_env(database: str, port: int, **extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_"))}
+    return {**env, "DATABASE_URL": f"{PG}/{database}", "SSO_KEY_DIR": str(KEYS), "DJANGO_DEBUG": "false",
+            "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SSO_ISSUER": f"http://127.0.0.1:{port}", "SSO_LOG_LEVEL": "WARNING", **extra}
+
+
+def prepare_keys() -> None:
+    """Production refuses to generate keys: make them once, as development would."""
+    env = {**os.environ, "SSO_KEY_DIR": str(KEYS), "DJANGO_DEBUG": "true", "DATABASE_URL": "sqlite:////tmp/bench-keys.sqlite3"}
+    subprocess.run([sys.executable, "manage.py", "check", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def start_gunicorn(env: dict, port: int, wsgi: str = "sso_project.wsgi:application") -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["taskset", "-c", "0", str(VENV_BIN / "gunicorn"), "--workers", "1", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", wsgi],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            load.HttpClient(f"http://127.0.0.1:{port}").request("GET", "/.well-known/openid-configuration")
+            return process
+        except load.RequestFailed:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def worker_rss_mb(master: subprocess.Popen) -> float:
+    children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    return round(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024, 1)
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def login_scenario(base: str, seeded: dict, index: int):
+    emails = [f"user{(index * 997 + i) % max(seeded['users'], 1)}@bench.example" for i in range(64)]
+    counter = iter(range(10**9))
+
+    def scenario() -> bool:
+        client = load.HttpClient(base)
+        page = client.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()
+        email = emails[next(counter) % len(emails)]
+        response = client.request("POST", "/login/", {"email": email, "password": seeded["password"],
+                                                      "csrfmiddlewaretoken": token},
+                                  headers={"Referer": base + "/login/"})
+        return response.status == 302
+    return scenario
+
+
+def refresh_scenario(base: str, seeded: dict, refresh_token: str, client_id: str = "bench-web",
+                     path: str = "/oauth/token/"):
+    state = {"token": refresh_token}
+    basic = base64.b64encode(f"{client_id}:{seeded['secret']}".encode()).decode()
+
+    def scenario() -> bool:
+        form = {"grant_type": "refresh_token", "refresh_token": state["token"]}
+        headers = {"Authorization": f"Basic {basic}"} if path == "/oauth/token/" else {}
+        if path != "/oauth/token/":
+            form = {"refresh": state["token"]}
+        response = load.HttpClient(base).request("POST", path, form, headers=headers)
+        if response.status != 200:
+            return False
+        body = json.loads(response.body)
+        state["token"] = body.get("refresh_token") or body.get("refresh")
+        return True
+    return scenario
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def signed_in_client(base: str, email: str, password: str) -> load.HttpClient:
+    client = load.HttpClient(base)
+    page = client.request("GET", "/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()
+    response = client.request("POST", "/login/", {"email": email, "password": password, "csrfmiddlewaretoken": token},
+                              headers={"Referer": base + "/login/"})
+    if response.status != 302:
+        raise SystemExit(f"bench login failed: HTTP {response.status}")
+    return client
+
+
+def code_flow(base: str, client: load.HttpClient, client_id: str, secret: str, scope: str) -> dict | None:
+    verifier, challenge = pkce()
+    redirect_uri = f"{base}/{client_id}/cb"
+    response = client.request("GET", "/oauth/authorize/?" + "&".join(f"{k}={v}" for k, v in {
+        "client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code", "scope": scope.replace(" ", "+"),
+        "code_challenge": challenge, "code_challenge_method": "S256", "state": "s"}.items()))
+    if response.status != 302:
+        return None
+    code = parse_qs(urlsplit(response.headers["location"]).query).get("code", [""])[0]
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    token = load.HttpClient(base).request("POST", "/oauth/token/", {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier,
+    }, headers={"Authorization": f"Basic {basic}"})
+    return json.loads(token.body) if token.status == 200 else None
+
+
+def silent_sso_scenario(base: str, seeded: dict, index: int):
+    client = signed_in_client(base, f"user{index}@bench.example", seeded["password"])
+    return lambda: code_flow(base, client, "bench-web", seeded["secret"], "openid email") is not None
+
+
+def native_sso_scenario(base: str, seeded: dict, index: int):
+    client = signed_in_client(base, f"user{index}@bench.example", seeded["password"])
+    first = code_flow(base, client, "bench-app-1", seeded["secret"], "openid device_sso")
+    basic = base64.b64encode(f"bench-app-2:{seeded['secret']}".encode()).decode()
+    form = {"grant_type": TOKEN_EXCHANGE, "audience": base, "scope": "openid",
+            "subject_token": first["id_token"], "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+            "actor_token": first["device_secret"], "actor_token_type": "urn:openid:params:token-type:device-secret"}
+
+    def scenario() -> bool:
+        return load.HttpClient(base).request("POST", "/oauth/token/", form,
+                                             headers={"Authorization": f"Basic {basic}"}).status == 200
+    return scenario
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run([sys.executable, "-m", "bench.seed", str(scale), str(refresh_clients), base],
+                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def measure_idp(args, results: dict) -> None:
+    database, port = "sso_bench", 18000
+    base = f"http://127.0.0.1:{port}"
+    psql(f"DROP DATABASE IF EXISTS {database}")
+    psql(f"CREATE DATABASE {database}")
+    env = server_env(database, port)
+    seeded = seed(env, args.scale, args.clients, base)
+    results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
+    server = start_gunicorn(env, port)
+    try:
+        figures = [
+            ("login_per_s", [login_scenario(base, seeded, i) for i in range(4)]),
+            ("refresh_per_s", [refresh_scenario(base, seeded, t) for t in seeded["refresh_tokens"]]),
+            ("silent_sso_per_s", [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]),
+            ("native_sso_exchange_per_s", [native_sso_scenario(base, seeded, i) for i in range(args.clients)]),
+        ]
+        for name, scenarios in figures:
+            result = load.run(name, scenarios, args.warmup, args.duration).summary()
+            results[name] = result
+            print(f"{name}: {result}", flush=True)
+            if name == "refresh_per_s":
+                results["rss_mb"] = worker_rss_mb(server)
+    finally:
+        stop(server)
+
+
+def measure_vanilla(args, results: dict) -> None:
+    database, port = "sso_bench_vanilla", 18001
+    psql(f"DROP DATABASE IF EXISTS {database}")
+    psql(f"CREATE DATABASE {database}")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (KEYS / "vanilla-private.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (KEYS / "vanilla-public.pem").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.vanilla_settings", "DATABASE_URL": f"{PG}/{database}",
+           "VANILLA_SECRET_KEY": secrets.token_urlsafe(48), "VANILLA_PRIVATE_KEY": str(KEYS / "vanilla-private.pem"),
+           "VANILLA_PUBLIC_KEY": str(KEYS / "vanilla-public.pem")}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    tokens = json.loads(subprocess.run([sys.executable, "-m", "bench.vanilla_seed", str(args.clients)], cwd=ROOT,
+                                       env=env, check=True, capture_output=True, text=True).stdout)["refresh_tokens"]
+    server = start_gunicorn(env, port, "sso_project.wsgi:application")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        scenarios = [refresh_scenario(base, {"secret": ""}, t, path="/api/token/refresh/") for t in tokens]
+        result = load.run("vanilla", scenarios, args.warmup, args.duration).summary()
+        results["vanilla_simplejwt_refresh_per_s"] = result
+        print(f"vanilla_simplejwt_refresh_per_s: {result}", flush=True)
+    finally:
+        stop(server)
+
+
+def measure_in_process(args, results: dict) -> None:
+    env = server_env("sso_bench", 18000)
+    out = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", str(args.duration)],
+                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    figures = json.loads(out)
+    results.update(figures)
+    print(f"in process: {figures}", flush=True)
+
+
+def table(results: dict) -> str:
+    lines = ["| figure | per s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|"]
+    for name, value in results.items():
+        if isinstance(value, dict) and "per_s" in value:
+            lines.append(f"| {name} | {value['per_s']} | {value['p50_ms']} | {value['p99_ms']} | {value['errors']} |")
+        elif name.endswith(("_per_s", "_mb", "_seconds")) or name == "users":
+            lines.append(f"| {name} | {value} | | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("SCALE", "1000")))
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=15.0)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {1})  # the load generator stays off the server's core
+    KEYS.mkdir(parents=True, exist_ok=True)
+    prepare_keys()
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    results: dict = {"revision": revision, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                                       "platform": platform.platform()},
+                     "method": "gunicorn 1 sync worker on CPU 0, load generator on CPU 1, PostgreSQL"
+                               + (", Redis" if os.environ.get("REDIS_URL") else "")}
+    measure_idp(args, results)
+    measure_vanilla(args, results)
+    measure_in_process(args, results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("\n" + table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Seeds the vanilla simplejwt baseline: users and one refresh token each. Prints JSON."""
+
+import json
+import os
+import sys
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.vanilla_settings")
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
+
+tokens = []
+for i in range(int(sys.argv[1])):
+    user, _ = User.objects.get_or_create(username=f"vanilla{i}")
+    tokens.append(str(RefreshToken.for_user(user)))
+json.dump({"refresh_tokens": tokens}, sys.stdout)
