@@ -1,0 +1,90 @@
+"""Races on PostgreSQL: many requests at once for one credential get exactly one outcome."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession, User
+from tests.oauth.conftest import Pkce, exchange_code, obtain_code, site  # noqa: F401  (fixture)
+from tests.oauth.conftest import token_request
+from tests.tokenexchange.conftest import exchange, first_app_tokens, native_app, native_sso_params  # noqa: F401
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+PARALLEL = 20
+
+
+def in_parallel(action, count: int = PARALLEL) -> list:
+    results, barrier, lock = [], threading.Barrier(count), threading.Lock()
+
+    def run(index: int):
+        try:
+            barrier.wait(timeout=20)
+            outcome = action(index)
+        except Exception as error:  # noqa: BLE001 - a crash is an outcome the test must see
+            outcome = ("crash", repr(error))
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == count, "a thread did not finish"
+    return results
+
+
+def outcome(response) -> tuple:
+    return response.status_code, response.json().get("error")
+
+
+def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(site, browser, user):
+    pkce = Pkce.new()
+    tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+    results = in_parallel(lambda i: outcome(token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})))
+    assert Counter(results) == {(200, None): 1, (400, "invalid_grant"): PARALLEL - 1}
+    session = SSOSession.objects.get(user=user)
+    assert session.end_reason == "refresh_token_reuse"
+    assert AuditEvent.objects.filter(event_type="session_ended", sid=session.sid).count() == 1
+
+
+def test_parallel_uses_of_one_code_give_one_success(site, browser):
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    results = in_parallel(lambda i: outcome(exchange_code(Client(), site, code, pkce)))
+    assert Counter(results) == {(200, None): 1, (400, "invalid_grant"): PARALLEL - 1}
+    assert OutstandingToken.objects.count() == 1  # one redemption issued; the reuses issued nothing
+
+
+def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(first_app_tokens, user):  # noqa: F811
+    native_app("acme-calendar")
+    results = in_parallel(lambda i: outcome(exchange("acme-calendar", **native_sso_params(first_app_tokens))))
+    assert Counter(results) == {(200, None): PARALLEL}
+    outstanding = OutstandingToken.objects.all()
+    assert outstanding.count() == PARALLEL + 1  # one per exchange, plus app 1's own
+    assert len(set(outstanding.values_list("jti", flat=True))) == outstanding.count()
+    assert RefreshTokenRecord.objects.filter(outstanding__in=outstanding).count() == outstanding.count()
+    assert set(RefreshTokenRecord.objects.values_list("sso_session__user", flat=True)) == {user.pk}
+
+
+def test_parallel_registrations_of_one_email_in_different_cases_create_one_account(db):
+    def register(i: int):
+        email = "".join(ch.upper() if (i >> n) & 1 else ch for n, ch in enumerate("race@example.org"))
+        response = Client().post(reverse("accounts:register"), {
+            "email": f" {email} ", "name": "Racer", "password": "a long enough passphrase 7",
+            "password_confirm": "a long enough passphrase 7",
+        })
+        return response.status_code
+    results = in_parallel(register)
+    assert Counter(results) == {302: 1, 400: PARALLEL - 1}
+    assert User.objects.count() == 1
