@@ -12,7 +12,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.audit import EventType, record_event
-
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
 from accounts.oauth.backchannel import attempt_delivery

@@ -7,6 +7,7 @@ of the address, so its cache keys and log lines carry no personal data.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -36,8 +37,6 @@ def client_description(username, ip_address, user_agent, path_info, request) -> 
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    from django.conf import settings
-
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(
         request,

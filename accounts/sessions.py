@@ -14,7 +14,6 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
-
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event

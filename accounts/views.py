@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.audit import EventType, record_event
 from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
 from accounts.models import Consent, PartnerSite, SSOSession
-from accounts.oauth.errors import clear_site_data
 from accounts.oauth.authorize import withdraw_consent
+from accounts.oauth.errors import clear_site_data
 from accounts.registration import EmailAlreadyRegistered, register_user
 from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
 

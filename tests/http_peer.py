@@ -1,4 +1,5 @@
-"""A real HTTP server on loopback, standing in for a partner site we do not own."""
+"""Real HTTP servers on loopback, standing in for systems we do not own
+(a partner site's back-channel endpoint, a legacy identity provider)."""
 
 from __future__ import annotations
 
@@ -22,91 +23,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class LogoutReceiver:
-    """Accepts back-channel logout POSTs and remembers the logout tokens."""
+class LoopbackPeer:
+    """Start/stop on a fixed port (so a stopped peer can come back at the same URI)."""
 
-    def __init__(self, port: int, status: int = 200):
-        self.port, self.status = port, status
-        self.tokens: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
+    def __init__(self, port: int):
+        self.port = port
+        self._server: LoopbackServer | None = None
 
-    @property
-    def uri(self) -> str:
-        return f"http://127.0.0.1:{self.port}/backchannel-logout"
-
-    def start(self) -> "LogoutReceiver":
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                form = parse_qs(self.rfile.read(length).decode())
-                receiver.tokens.extend(form.get("logout_token", []))
-                self.send_response(receiver.status)
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = LoopbackServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-class LegacyProvider:
-    """A legacy identity provider: RFC 7662 introspection and RFC 7009 revocation
-    for the refresh tokens it knows, behind HTTP Basic client authentication."""
-
-    issuer = "https://legacy.example"
-    client_id, client_secret = "sso-migration", "legacy-client-secret"
-
-    def __init__(self, port: int, delay_seconds: float = 0.0):
-        self.port, self.delay_seconds = port, delay_seconds
-        self.tokens: dict[str, dict] = {}
-        self.revoked: list[str] = []
-        self.introspections = 0
-        self._server: ThreadingHTTPServer | None = None
+    def handle_post(self, path: str, headers, form: dict[str, str]) -> tuple[int, dict | None]:
+        raise NotImplementedError
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def add_refresh_token(self, token: str, sub: str, **claims) -> None:
-        self.tokens[token] = {"active": True, "token_type": "refresh_token", "sub": sub, "iss": self.issuer,
-                              "client_id": "old-app", "exp": int(time.time()) + 3600, **claims}
-
-    def start(self) -> "LegacyProvider":
-        provider = self
-        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+    def start(self):
+        peer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                if provider.delay_seconds:
-                    time.sleep(provider.delay_seconds)
-                if self.headers.get("Authorization") != expected:
-                    return self._json(401, {"error": "invalid_client"})
-                token = form.get("token", "")
-                if self.path == "/introspect":
-                    provider.introspections += 1
-                    known = provider.tokens.get(token)
-                    return self._json(200, known if known and token not in provider.revoked else {"active": False})
-                if self.path == "/revoke":
-                    provider.revoked.append(token)
-                    return self._json(200, {})
-                return self._json(404, {})
-
-            def _json(self, status, body):
-                data = json.dumps(body).encode()
+                status, body = peer.handle_post(self.path, self.headers, form)
+                data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "no-store")
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -123,3 +65,56 @@ class LegacyProvider:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+class LogoutReceiver(LoopbackPeer):
+    """Accepts back-channel logout POSTs and remembers the logout tokens."""
+
+    def __init__(self, port: int, status: int = 200):
+        super().__init__(port)
+        self.status = status
+        self.tokens: list[str] = []
+
+    @property
+    def uri(self) -> str:
+        return self.url("/backchannel-logout")
+
+    def handle_post(self, path, headers, form):
+        if "logout_token" in form:
+            self.tokens.append(form["logout_token"])
+        return self.status, None
+
+
+class LegacyProvider(LoopbackPeer):
+    """A legacy identity provider: RFC 7662 introspection and RFC 7009 revocation
+    for the refresh tokens it knows, behind HTTP Basic client authentication."""
+
+    issuer = "https://legacy.example"
+    client_id, client_secret = "sso-migration", "legacy-client-secret"
+
+    def __init__(self, port: int, delay_seconds: float = 0.0):
+        super().__init__(port)
+        self.delay_seconds = delay_seconds
+        self.tokens: dict[str, dict] = {}
+        self.revoked: list[str] = []
+        self.introspections = 0
+
+    def add_refresh_token(self, token: str, sub: str, **claims) -> None:
+        self.tokens[token] = {"active": True, "token_type": "refresh_token", "sub": sub, "iss": self.issuer,
+                              "client_id": "old-app", "exp": int(time.time()) + 3600, **claims}
+
+    def handle_post(self, path, headers, form):
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if headers.get("Authorization") != expected:
+            return 401, {"error": "invalid_client"}
+        token = form.get("token", "")
+        if path == "/introspect":
+            self.introspections += 1
+            known = self.tokens.get(token)
+            return 200, (known if known and token not in self.revoked else {"active": False})
+        if path == "/revoke":
+            self.revoked.append(token)
+            return 200, {}
+        return 404, {}

@@ -1,6 +1,6 @@
 from accounts.models.audit import AuditEvent
-from accounts.models.logout import LogoutDelivery
 from accounts.models.grants import AuthorizationCode, RefreshTokenRecord, token_digest
+from accounts.models.logout import LogoutDelivery
 from accounts.models.sessions import SSOSession
 from accounts.models.sites import Consent, PartnerSite, SessionSite
 from accounts.models.users import User, UserManager

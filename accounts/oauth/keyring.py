@@ -13,7 +13,8 @@ import base64
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -92,7 +93,7 @@ class SigningKeyRing:
         grace = retirement_grace()
         # Key i was retired when key i+1 was created; it is published until
         # the last token it may have signed has expired.
-        windows = [(key, successor.created_at + grace) for key, successor in zip(self.keys, self.keys[1:])]
+        windows = [(key, successor.created_at + grace) for key, successor in zip(self.keys, self.keys[1:], strict=False)]
         open_windows = [(key, end) for key, end in windows if end > now]
         self.published = [key for key, _ in open_windows] + [self.current]
         self.next_change = min((end for _, end in open_windows), default=None)

@@ -15,19 +15,24 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.oauth.access import InvalidAccessToken, bearer_token, verify_access_token
 from accounts.oauth.authorize import (
-    AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest,
-    grant_consent, issue_authorization_code, needs_consent, needs_login,
+    AuthorizationPageError,
+    AuthorizationRedirectError,
+    AuthorizationRequest,
+    grant_consent,
+    issue_authorization_code,
+    needs_consent,
+    needs_login,
 )
 from accounts.oauth.claims import identity_claims
 from accounts.oauth.discovery import provider_metadata
-from accounts.oauth.errors import no_store
-from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.end_session import EndSessionError, EndSessionRequest
-from accounts.oauth.errors import clear_site_data
+from accounts.oauth.errors import clear_site_data, no_store
+from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.revocation import introspect_token, revoke_token
 from accounts.oauth.token_endpoint import FORM, client_endpoint_response, dispatch_grant
 from accounts.sessions import active_sso_session
-from tokenexchange.views import GRANT_TYPE as TOKEN_EXCHANGE, token_exchange_view
+from tokenexchange.views import GRANT_TYPE as TOKEN_EXCHANGE
+from tokenexchange.views import token_exchange_view
 
 
 @require_GET

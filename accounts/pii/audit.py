@@ -66,7 +66,7 @@ def audit_pii_columns() -> list[ColumnReport]:
         column_reports = [ColumnReport(model._meta.db_table, f.column) for f in fields]
         for pk, *values in iter_raw_rows(model, fields):
             row_id = str(model._meta.pk.to_python(pk))
-            for report, raw in zip(column_reports, values):
+            for report, raw in zip(column_reports, values, strict=True):
                 report.count(classify(raw), row_id)
         reports.extend(column_reports)
     return reports

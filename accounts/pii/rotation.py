@@ -41,7 +41,7 @@ def rotate_pii_key(
                 for pk, *values in batch:
                     updates = {
                         field.attname: keyring.decrypt(raw).decode("utf-8")
-                        for field, raw in zip(fields, values)
+                        for field, raw in zip(fields, values, strict=True)
                         if raw is not None and not keyring.is_current(raw)
                     }
                     if updates:

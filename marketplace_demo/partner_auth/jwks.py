@@ -46,7 +46,9 @@ class JWKSCache:
         if key is not None:
             return key
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= REFETCH_INTERVAL or not self._fetched_at:
+            never_fetched = not self._fetched_at
+            may_refetch = time.monotonic() - self._fetched_at >= REFETCH_INTERVAL
+            if kid not in self._keys and (never_fetched or may_refetch):
                 try:
                     self._refresh()
                 except (requests.RequestException, ValueError, KeyError) as error:

@@ -82,7 +82,7 @@ def test_ciphertext_of_a_foreign_key_is_reported_unreadable(capsys, make_user, s
 
 def test_encrypted_values_round_trip_and_differ_per_row(make_user):
     a = make_user("same@example.org", name="Same Name")
-    b = make_user("other@example.org", name="Same Name")
+    make_user("other@example.org", name="Same Name")
     fresh = User.objects.get(pk=a.pk)
     assert (fresh.email, fresh.name) == ("same@example.org", "Same Name")
     with connection.cursor() as cursor:

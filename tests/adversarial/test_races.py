@@ -12,9 +12,8 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession, User
-from tests.oauth.conftest import Pkce, exchange_code, obtain_code, site  # noqa: F401  (fixture)
-from tests.oauth.conftest import token_request
-from tests.tokenexchange.conftest import exchange, first_app_tokens, native_app, native_sso_params  # noqa: F401
+from tests.exchange_helpers import exchange, native_app, native_sso_params
+from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PARALLEL = 20
@@ -66,7 +65,7 @@ def test_parallel_uses_of_one_code_give_one_success(site, browser):
     assert OutstandingToken.objects.count() == 1  # one redemption issued; the reuses issued nothing
 
 
-def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(first_app_tokens, user):  # noqa: F811
+def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(first_app_tokens, user):
     native_app("acme-calendar")
     results = in_parallel(lambda i: outcome(exchange("acme-calendar", **native_sso_params(first_app_tokens))))
     assert Counter(results) == {(200, None): PARALLEL}

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuthorizationCode, Consent, SSOSession
-from tests.oauth.conftest import Pkce, authorize_params, obtain_code, query_of
+from tests.oauth_helpers import Pkce, authorize_params, obtain_code, query_of
 
 pytestmark = pytest.mark.django_db
 AUTHORIZE = reverse("oauth:authorize")

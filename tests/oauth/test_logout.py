@@ -13,7 +13,7 @@ from accounts.models import AuditEvent, LogoutDelivery, SSOSession
 from accounts.oauth.backchannel import BACKCHANNEL_EVENT
 from accounts.oauth.registry import SiteRegistration, register_site
 from tests.http_peer import LogoutReceiver, free_port
-from tests.oauth.conftest import SECRET, Pkce, exchange_code, obtain_code, query_of, token_request
+from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code, token_request
 
 END_SESSION = reverse("oauth:end_session")
 
@@ -155,7 +155,7 @@ def test_end_session_accepts_an_expired_hint_for_the_current_session(site, brows
 @pytest.mark.django_db
 def test_withdrawing_consent_brings_the_consent_page_back(site, browser):
     from accounts.models import Consent
-    from tests.oauth.conftest import authorize_params
+    from tests.oauth_helpers import authorize_params
 
     sign_in_to(site, browser)
     consent = Consent.objects.get()

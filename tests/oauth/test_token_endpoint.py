@@ -14,7 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import AuditEvent, AuthorizationCode, SSOSession
 from accounts.oauth.claims import token_hash
-from tests.oauth.conftest import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
+from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 TOKEN = reverse("oauth:token")

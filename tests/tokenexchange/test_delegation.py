@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.oauth.conftest import SECRET, Pkce, exchange_code, obtain_code
-from tests.tokenexchange.conftest import ACCESS_TOKEN, exchange
+from tests.exchange_helpers import ACCESS_TOKEN, exchange
+from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code
 
 pytestmark = pytest.mark.django_db
 

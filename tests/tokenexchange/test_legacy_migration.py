@@ -9,13 +9,12 @@ import jwt
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
-from django.test import Client
 
 from accounts.models import AuditEvent, SSOSession, User
 from accounts.oauth.registry import SiteRegistration, register_site
+from tests.exchange_helpers import REFRESH_TOKEN, exchange
 from tests.http_peer import LegacyProvider, free_port
-from tests.oauth.conftest import SECRET
-from tests.tokenexchange.conftest import REFRESH_TOKEN, exchange
+from tests.oauth_helpers import SECRET
 from tokenexchange.models import ConsumedLegacyToken, LegacyAccountLink
 
 LEGACY_TOKEN = "legacy-refresh-token-for-ada-0123456789"

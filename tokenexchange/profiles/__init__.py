@@ -20,7 +20,12 @@ from tokenexchange.profiles.delegation import exchange_for_audience
 from tokenexchange.profiles.legacy_migration import exchange_legacy_refresh_token
 from tokenexchange.profiles.native_sso import exchange_native_sso
 from tokenexchange.request import (
-    ACCESS_TOKEN, DEVICE_SECRET, ID_TOKEN, REFRESH_TOKEN, ExchangeRequest, unsupported_token_type,
+    ACCESS_TOKEN,
+    DEVICE_SECRET,
+    ID_TOKEN,
+    REFRESH_TOKEN,
+    ExchangeRequest,
+    unsupported_token_type,
 )
 
 Profile = Callable[[ExchangeRequest, TokenRequest], dict]

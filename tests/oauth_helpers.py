@@ -1,4 +1,4 @@
-"""Fixtures for the OIDC/OAuth tests: registered sites, PKCE, a signed-in browser."""
+"""Helpers and fixtures for the OIDC/OAuth tests: registered sites, PKCE, the code flow, token requests."""
 
 from __future__ import annotations
 
