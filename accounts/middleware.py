@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.shortcuts import render
 
+from accounts.oauth.errors import invalid_request, oauth_error_response
 from accounts.sessions import current_sid, touch_sso_session
 
 
@@ -36,3 +39,43 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class RejectNulBytesMiddleware:
+    """Refuses any request whose query or form carries a NUL character.
+
+    PostgreSQL text cannot hold NUL, so such a value reaching a query would be a
+    500; no legitimate parameter of ours contains one. Endpoints for programs
+    answer in the RFC 6749 error shape, pages with a readable page.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+    # Endpoints called by programs; the authorize and logout endpoints are pages.
+    MACHINE_PATHS = ("/oauth/token/", "/oauth/revoke/", "/oauth/introspect/", "/oauth/userinfo/", "/api/",
+                     "/.well-known/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            if request.path.startswith(self.MACHINE_PATHS):
+                return oauth_error_response(invalid_request("Parameters must not contain NUL characters."))
+            return render(request, "error.html", {
+                "title": "Bad request", "message": "The request contained characters that are not allowed.",
+            }, status=400)
+        return self.get_response(request)
+
+    def _has_nul(self, request) -> bool:
+        if "\x00" in request.META.get("QUERY_STRING", "") or _nul_in(request.GET):
+            return True
+        if request.method == "POST" and request.content_type in self.FORM_TYPES:
+            try:
+                return _nul_in(request.POST)
+            except (RequestDataTooBig, TooManyFieldsSent):
+                return False  # answered later by the view's own size handling
+        return False
+
+
+def _nul_in(params) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
