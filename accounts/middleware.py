@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
-from accounts.oauth.errors import invalid_request, oauth_error_response
+from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.sessions import current_sid, touch_sso_session
+
+logger = logging.getLogger("accounts")
 
 
 class SSOSessionMiddleware:
@@ -79,3 +84,31 @@ class RejectNulBytesMiddleware:
 
 def _nul_in(params) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
+
+
+class DatabaseUnavailableMiddleware:
+    """The database down or unreachable is a 503 with Retry-After, never a traceback.
+
+    The failed request's transaction is rolled back by the database; the next
+    request reconnects (CONN_HEALTH_CHECKS), so service recovers by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("database unavailable: %s", type(exception).__name__)
+        if request.path.startswith(RejectNulBytesMiddleware.MACHINE_PATHS):
+            response = oauth_error_response(OAuthError(
+                "temporarily_unavailable", "The service is temporarily unavailable; try again shortly.", status=503))
+        else:
+            response = render(request, "error.html", {
+                "title": "Temporarily unavailable", "message": "We cannot serve this page right now. Please try again in a moment.",
+            }, status=503)
+        response["Retry-After"] = "5"
+        return response
