@@ -167,9 +167,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, and the database cache table while Redis is unreachable.
+            "BACKEND": "accounts.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sso",
+            "OPTIONS": {"FALLBACK_TABLE": "sso_cache"},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -181,7 +183,7 @@ else:
         # cache cannot do; without Redis they go to a table (accounts 0002).
         "axes": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "sso_login_attempts_cache",
+            "LOCATION": "sso_cache",
         },
     }
     AXES_CACHE = "axes"

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_login_attempts_cache_table'),
+        ('accounts', '0002_cache_table'),
         ('token_blacklist', '0013_alter_blacklistedtoken_options_and_more'),
     ]
 

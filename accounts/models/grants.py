@@ -47,3 +47,11 @@ class RefreshTokenRecord(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["sso_session"])]
+
+
+class RevokedAccessToken(models.Model):
+    """An access token revoked before its expiry (RFC 7009, code reuse). Kept in
+    the database as well as the cache, so a lost cache never revives it."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import QueryDict
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.audit import EventType, record_event
 from accounts.models import RefreshTokenRecord
@@ -33,7 +34,7 @@ def revoke_token(request: TokenRequest) -> None:
     if token.get("client_id") != site.client_id:
         raise OAuthError("unauthorized_client", "The token was not issued to this client.")
     if kind == ACCESS:
-        denylist.deny_access_token(token["jti"])
+        denylist.deny_access_token(token["jti"], datetime_from_epoch(token["exp"]))
     else:
         with transaction.atomic():
             record = RefreshTokenRecord.objects.select_for_update().filter(outstanding__jti=token["jti"]).first()

@@ -1,12 +1,13 @@
-"""The database cache table for login-failure counters when Redis is not configured.
+"""The database cache table: login-failure counters when Redis is not configured,
+and the stand-in for Redis while it is unreachable (accounts/cache.py).
 
-Keys are SHA-256 digests and values are counts: no personal data.
+Keys are digests or ids and values are counts or flags: no personal data.
 """
 
 from django.core.management import call_command
 from django.db import migrations
 
-TABLE = "sso_login_attempts_cache"
+TABLE = "sso_cache"
 
 
 def create_table(apps, schema_editor):
