@@ -77,7 +77,6 @@ def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site,
     assert settings.CACHES["default"]["BACKEND"] == "accounts.cache.FailoverRedisCache"
     browser = Client()
     browser.post(reverse("accounts:login"), {"email": user.email, "password": password})
-    pkce = Pkce.new()
     revoked, live = (exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
                      for pkce in (Pkce.new(), Pkce.new()))
     form_post(Client(), reverse("oauth:revoke"), {"client_id": "marketplace", "token": revoked["access_token"],
