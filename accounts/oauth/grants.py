@@ -14,6 +14,7 @@ import hmac
 import re
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -102,15 +103,17 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
 
     reused_session = None
     with transaction.atomic():
+        # One query: the record, its session and user, and whether it is blacklisted.
         record = (RefreshTokenRecord.objects.select_for_update(of=("self",))
-                  .select_related("outstanding", "sso_session__user")
+                  .select_related("sso_session__user")
+                  .annotate(blacklisted=Exists(BlacklistedToken.objects.filter(token_id=OuterRef("outstanding_id"))))
                   .filter(outstanding__jti=token["jti"]).first())
         if record is None or record.site_id != site.pk:
             raise invalid_grant("The refresh token is invalid.")
         if record.rotated_at is not None:
             reused_session = record.sso_session
         else:
-            if BlacklistedToken.objects.filter(token_id=record.outstanding_id).exists():
+            if record.blacklisted:
                 raise invalid_grant("The refresh token has been revoked.")
             session = record.sso_session
             if not session.is_active or not session.user.is_active:
@@ -122,8 +125,12 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
             record.rotated_at = timezone.now()
             record.save(update_fields=["rotated_at"])
             BlacklistedToken.objects.create(token_id=record.outstanding_id)
-            issued = issue_tokens(site=site, sso_session=session, scopes=[s for s in granted if s in requested],
-                                  grant="refresh_token", presented_device_secret=params.get("device_secret"))
+            scopes = [s for s in granted if s in requested]
+            issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="refresh_token",
+                                  presented_device_secret=params.get("device_secret"),
+                                  # OIDC Core 12.2: a refresh response may omit the ID token; it is
+                                  # sent only where Native SSO needs its ds_hash.
+                                  with_id_token="device_sso" in scopes, link_site=False)
     if reused_session is not None:
         record_event(EventType.REFRESH_TOKEN_REUSE, user=reused_session.user, client_id=site.client_id,
                      sid=reused_session.sid)

@@ -44,7 +44,8 @@ class IssuedTokens:
 
 def issue_tokens(
     *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = "",
-    presented_device_secret: str | None = None, with_refresh: bool = True,
+    presented_device_secret: str | None = None, with_refresh: bool = True, with_id_token: bool = True,
+    link_site: bool = True,
 ) -> IssuedTokens:
     """Access token, refresh token and (with ``openid``) ID token for one grant.
 
@@ -73,7 +74,7 @@ def issue_tokens(
     if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
 
-    if "openid" in scopes:
+    if "openid" in scopes and with_id_token:
         algorithm = signing_keyring().current.algorithm
         id_token = IDToken(audience=site.client_id).set_claims(
             sub=sub,
@@ -87,7 +88,8 @@ def issue_tokens(
         )
         issued.id_token = str(id_token)
 
-    SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
+    if link_site:  # a refresh happens on a session already linked to its site
+        SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
     record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
     return issued
 
