@@ -246,6 +246,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Privacy-first SSO API",
     "VERSION": "1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.api.schema.add_token_endpoint",
+    ],
 }
 # Browsers may call only the token/API endpoints cross-origin, and only from
 # the origins of registered partner sites (accounts/oauth/cors.py).

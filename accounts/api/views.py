@@ -17,12 +17,16 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, help_text="Only with the profile scope.")
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class MeView(APIView):
     """The signed-in user, as much as the token's scopes allow."""
 
     authentication_classes = [SSOAccessTokenAuthentication]
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, 401: ErrorSerializer, 403: ErrorSerializer})
     def get(self, request):
         access = request.auth
         body = {"sub": access.token["sub"], "scope": access.token["scope"],
