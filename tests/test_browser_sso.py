@@ -124,7 +124,9 @@ def test_forms_are_labelled_keyboard_usable_and_fit_a_phone(chromium, idp, user,
             assert page.locator(f"label[for='{field_id}']").count() == 1, (path, field_id)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     page.goto(idp + "/login/")
-    page.keyboard.type(user.email)  # the email field has focus on arrival
+    # The email field takes the focus on arrival (autofocus); from there the keyboard alone signs in.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'email'", timeout=5000)
+    page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
