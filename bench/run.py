@@ -104,21 +104,26 @@ def login_scenario(base: str, seeded: dict, index: int):
     return scenario
 
 
-def refresh_scenario(base: str, seeded: dict, refresh_token: str, client_id: str = "bench-web",
-                     path: str = "/oauth/token/"):
-    state = {"token": refresh_token}
+def refresh_scenario(base: str, seeded: dict, refresh_token: str, client_id: str = "bench-web"):
+    """Our token endpoint: a chain of rotations, client_secret_basic."""
     basic = base64.b64encode(f"{client_id}:{seeded['secret']}".encode()).decode()
+    return _rotating(base, "/oauth/token/", refresh_token, {"Authorization": f"Basic {basic}"},
+                     lambda token: {"grant_type": "refresh_token", "refresh_token": token}, "refresh_token")
+
+
+def vanilla_refresh_scenario(base: str, refresh_token: str):
+    """simplejwt's TokenRefreshView: same chain of rotations, its own field names."""
+    return _rotating(base, "/api/token/refresh/", refresh_token, {}, lambda token: {"refresh": token}, "refresh")
+
+
+def _rotating(base: str, path: str, refresh_token: str, headers: dict, form_for, returned_field: str):
+    state = {"token": refresh_token}
 
     def scenario() -> bool:
-        form = {"grant_type": "refresh_token", "refresh_token": state["token"]}
-        headers = {"Authorization": f"Basic {basic}"} if path == "/oauth/token/" else {}
-        if path != "/oauth/token/":
-            form = {"refresh": state["token"]}
-        response = load.HttpClient(base).request("POST", path, form, headers=headers)
+        response = load.HttpClient(base).request("POST", path, form_for(state["token"]), headers=headers)
         if response.status != 200:
             return False
-        body = json.loads(response.body)
-        state["token"] = body.get("refresh_token") or body.get("refresh")
+        state["token"] = json.loads(response.body)[returned_field]
         return True
     return scenario
 
@@ -233,7 +238,7 @@ def measure_vanilla(args, results: dict) -> None:
     server = start_gunicorn(env, port, "sso_project.wsgi:application")
     base = f"http://127.0.0.1:{port}"
     try:
-        scenarios = [refresh_scenario(base, {"secret": ""}, t, path="/api/token/refresh/") for t in tokens]
+        scenarios = [vanilla_refresh_scenario(base, t) for t in tokens]
         result = load.run("vanilla", scenarios, args.warmup, args.duration).summary()
         results["vanilla_simplejwt_refresh_per_s"] = result
         print(f"vanilla_simplejwt_refresh_per_s: {result}", flush=True)

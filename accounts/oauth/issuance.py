@@ -44,7 +44,7 @@ class IssuedTokens:
 
 def issue_tokens(
     *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = "",
-    presented_device_secret: str | None = None, with_refresh: bool = True, with_id_token: bool = True,
+    presented_device_secret: str | None = None, with_id_token: bool = True,
     link_site: bool = True,
 ) -> IssuedTokens:
     """Access token, refresh token and (with ``openid``) ID token for one grant.
@@ -68,8 +68,7 @@ def issue_tokens(
         scope=scope,
     )
 
-    if with_refresh:
-        _issue_refresh_token(issued, site, sso_session, sub, scope)
+    _issue_refresh_token(issued, site, sso_session, sub, scope)
 
     if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)

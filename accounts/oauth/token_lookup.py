@@ -5,7 +5,7 @@ from __future__ import annotations
 import jwt
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 
-from accounts.oauth.token_backend import KeyRingTokenBackend
+from accounts.oauth.token_backend import KeyRingTokenBackend, unverified_header
 from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
 
 ACCESS, REFRESH = "access_token", "refresh_token"
@@ -15,8 +15,8 @@ KINDS = {SSOAccessToken.jwt_typ: (ACCESS, SSOAccessToken), SSORefreshToken.jwt_t
 def identify_token(raw: str) -> tuple[str, SSOAccessToken | SSORefreshToken] | None:
     """(kind, verified token) for a valid access or refresh token of ours, else None."""
     try:
-        typ = str(jwt.get_unverified_header(raw).get("typ", "")).lower()
-    except jwt.InvalidTokenError:
+        typ = str(unverified_header(raw).get("typ", "")).lower()
+    except TokenBackendError:
         return None
     kind = KINDS.get(typ)
     if kind is None:

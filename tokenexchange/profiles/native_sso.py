@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 
-import jwt
 from django.conf import settings
 from django.db import transaction
 
@@ -17,6 +16,7 @@ from accounts.oauth.authorize import needs_consent_for
 from accounts.oauth.claims import token_hash
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens
+from accounts.oauth.token_backend import unverified_header
 from accounts.oauth.token_lookup import read_id_token_hint
 from accounts.oauth.token_request import TokenRequest
 from tokenexchange.device_secrets import live_device_secret
@@ -48,7 +48,7 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     claims = read_id_token_hint(exchange.subject_token)
     if claims is None:
         raise invalid_request("subject_token is not an ID token issued by this server.")
-    algorithm = jwt.get_unverified_header(exchange.subject_token).get("alg", "")
+    algorithm = unverified_header(exchange.subject_token).get("alg", "")  # already verified above
     ds_hash = str(claims.get("ds_hash", ""))
     if not ds_hash or not hmac.compare_digest(ds_hash, token_hash(exchange.actor_token, algorithm)):
         raise invalid_request("ds_hash in the ID token does not match the device secret.")
