@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.audit import EventType, record_event
-from accounts.models import SSOSession, User
+from accounts.models import PartnerSite, SSOSession, User
+from accounts.oauth.registry import forget_cached_registry
 from accounts.sessions import EndReason, current_sid, end_sso_session, start_sso_session
 
 
@@ -49,3 +51,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
     credentials = getattr(request, "axes_credentials", None)
     record_event(EventType.ACCOUNT_LOCKED, user=_account_for(credentials), request=request)
+
+
+@receiver(post_save, sender=PartnerSite)
+@receiver(post_delete, sender=PartnerSite)
+def on_site_changed(sender, instance, **kwargs):
+    # A deactivated site or a new client secret must take effect at once.
+    forget_cached_registry(instance)

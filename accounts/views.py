@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import EventType, record_event
 from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
-from accounts.models import Consent, PartnerSite, SSOSession
+from accounts.models import Consent, SSOSession
 from accounts.oauth.authorize import withdraw_consent
 from accounts.oauth.errors import clear_site_data
+from accounts.oauth.registry import active_site
 from accounts.registration import EmailAlreadyRegistered, register_user
 from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
 
@@ -45,11 +47,15 @@ def login_view(request):
             if user is not None:
                 if request.user.is_authenticated and request.user.pk != user.pk:
                     logout(request)  # ends the other account's SSO session on this browser
-                login(request, user)  # rotates the session key (fixation defence)
+                # One commit for the new session key, last_login, the SSO session and its
+                # audit event: all of them or none.
+                with transaction.atomic():
+                    login(request, user)  # rotates the session key (fixation defence)
                 return redirect(_safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400
-    site = PartnerSite.objects.filter(client_id=request.GET.get("client_id", ""), is_active=True).first()
+    client_id = request.GET.get("client_id")
+    site = active_site(client_id)
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request), "site": site}, status=status)
 
 

@@ -35,14 +35,32 @@ PG = "postgres://postgres@127.0.0.1:5432"
 KEYS = ROOT / "bench" / ".keys"
 RESULTS = ROOT / "bench" / "results"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+USE_REDIS = False
 
 
 def psql(sql: str) -> None:
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c", sql], check=True)
 
 
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def redis_available() -> bool:
+    """Production runs with Redis (sessions, lock-out counters, deny-list): so does the bench, when it is there."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        client.flushdb()  # the bench's own database: counters of an earlier run must not lock anyone out
+        return True
+    except redis.RedisError:
+        return False
+
+
 def server_env(database: str, port: int, **extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_", "REDIS_"))}
+    if USE_REDIS:
+        env["REDIS_URL"] = REDIS_URL
     return {**env, "DATABASE_URL": f"{PG}/{database}", "SSO_KEY_DIR": str(KEYS), "DJANGO_DEBUG": "false",
             "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SSO_ISSUER": f"http://127.0.0.1:{port}", "SSO_LOG_LEVEL": "WARNING", **extra}
@@ -274,6 +292,8 @@ def main() -> None:
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=set(),
                         help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)")
     args = parser.parse_args()
+    global USE_REDIS
+    USE_REDIS = redis_available()
     os.sched_setaffinity(0, {1})  # the load generator stays off the server's core
     KEYS.mkdir(parents=True, exist_ok=True)
     prepare_keys()
@@ -281,7 +301,7 @@ def main() -> None:
     results: dict = {"revision": revision, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                        "platform": platform.platform()},
                      "method": "gunicorn 1 sync worker on CPU 0, load generator on CPU 1, PostgreSQL"
-                               + (", Redis" if os.environ.get("REDIS_URL") else "")}
+                               + (", Redis" if USE_REDIS else ", no Redis (database cache)")}
     measure_idp(args, results)
     if not args.only or "vanilla_simplejwt_refresh_per_s" in args.only:
         measure_vanilla(args, results)

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.oauth import rotation
 from accounts.oauth.registry import SiteRegistration, register_site
 
 SECRET = "marketplace-secret-for-tests-0123456789abcdef"
@@ -98,3 +99,14 @@ def exchange_code(client: Client, site, code: str, pkce: Pkce):
         "grant_type": "authorization_code", "code": code,
         "redirect_uri": site.redirect_uris[0], "code_verifier": pkce.verifier,
     }, client_id=site.client_id)
+
+
+@pytest.fixture(params=["one_statement", "orm"])
+def refresh_path(request, monkeypatch):
+    """Refresh runs in one SQL statement on PostgreSQL and through the ORM
+    elsewhere (and for Native SSO): both must keep every rule."""
+    if request.param == "orm":
+        monkeypatch.setattr(rotation, "available", lambda: False)
+    elif not rotation.available():
+        pytest.skip("the one-statement rotation needs PostgreSQL")
+    return request.param

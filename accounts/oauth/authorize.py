@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.audit import EventType, record_event
 from accounts.models import AuthorizationCode, Consent, PartnerSite, SessionSite, SSOSession, token_digest
+from accounts.oauth.registry import active_site
 
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
 PROMPTS = {"none", "login", "consent", "select_account"}
@@ -57,7 +58,7 @@ class AuthorizationRequest:
             if len(params.getlist(name)) > 1:
                 raise AuthorizationPageError(f"The parameter {name} was sent more than once.")
         client_id = params.get("client_id", "")
-        site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first() if client_id else None
+        site = active_site(client_id)
         if site is None:
             raise AuthorizationPageError("The site that sent you here is not registered with us.")
         redirect_uri = params.get("redirect_uri", "")

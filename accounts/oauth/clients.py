@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from accounts.models import PartnerSite
 from accounts.oauth.errors import OAuthError, invalid_request
+from accounts.oauth.registry import active_site
 
 
 def _invalid_client(used_basic: bool) -> OAuthError:
@@ -47,7 +48,7 @@ def authenticate_client(request: HttpRequest) -> PartnerSite:
         client_id, secret = post_id, post_secret
     if not client_id:
         raise _invalid_client(False)
-    site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first()
+    site = active_site(client_id)
     if site is None:
         raise _invalid_client(bool(basic))
     if site.is_confidential:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.http import QueryDict
 
 from accounts.models import PartnerSite, SSOSession
+from accounts.oauth.registry import active_site
 from accounts.oauth.token_lookup import read_id_token_hint
 
 
@@ -35,7 +36,7 @@ class EndSessionRequest:
         if client_id and hint_client and client_id != hint_client:
             raise EndSessionError("client_id does not match the ID token.")
         client_id = client_id or hint_client or ""
-        site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first() if client_id else None
+        site = active_site(client_id)
         redirect_uri = params.get("post_logout_redirect_uri", "")
         if redirect_uri and (site is None or redirect_uri not in site.post_logout_redirect_uris):
             raise EndSessionError("The address to return to after signing out is not registered for this site.")

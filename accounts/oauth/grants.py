@@ -19,12 +19,14 @@ from django.http import QueryDict
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuthorizationCode, RefreshTokenRecord, token_digest
-from accounts.oauth import denylist
+from accounts.audit import logger as audit_logger
+from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, token_digest
+from accounts.oauth import denylist, rotation
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
-from accounts.oauth.issuance import issue_tokens
+from accounts.oauth.issuance import issue_tokens, mint_token_pair
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSORefreshToken
 from accounts.sessions import EndReason, end_sso_session
@@ -100,7 +102,48 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
         token = SSORefreshToken(raw)
     except TokenError:
         raise invalid_grant("The refresh token is invalid or expired.") from None
+    granted = str(token.get("scope", "")).split()
+    requested = params.get("scope", "").split() or granted
+    # Native SSO refreshes also mint an ID token and device secret, and a scope
+    # error must not pre-empt the reuse check: both take the general path.
+    if rotation.available() and "device_sso" not in granted and set(requested) <= set(granted):
+        return _refresh_in_one_statement(site, token, granted, [s for s in granted if s in requested])
+    return _refresh_through_orm(site, params, token)
 
+
+def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], scopes: list[str]) -> dict[str, object]:
+    # The claims of the presented token are ours (its signature was checked) and
+    # the statement re-checks them against the stored record, so the successors
+    # can be signed before the one round trip that records them.
+    issued, successor = mint_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes), sid=str(token["sid"]))
+    result = rotation.rotate(
+        jti=str(token["jti"]), site_id=site.pk, client_id=site.client_id, granted_scope=" ".join(granted),
+        successor=rotation.Replacement(
+            jti=successor["jti"], digest=token_digest(issued.refresh_token), created_at=successor.current_time,
+            expires_at=datetime_from_epoch(successor["exp"]), scope=issued.scope),
+    )
+    if result.outcome is rotation.Outcome.REUSED:
+        _end_session_for_reuse(SSOSession.objects.select_related("user").get(pk=result.sso_session_id), site)
+    if result.outcome is not rotation.Outcome.ROTATED:
+        raise invalid_grant(REFUSALS[result.outcome])
+    audit_logger.info("audit %s user=%s sid=%s", EventType.TOKEN_ISSUED, result.user_id, str(token["sid"])[:8])
+    return issued.response_body()
+
+
+REFUSALS = {
+    rotation.Outcome.UNKNOWN: "The refresh token is invalid.",
+    rotation.Outcome.REUSED: "The refresh token was already used; the session has been ended.",
+    rotation.Outcome.REVOKED: "The refresh token has been revoked.",
+    rotation.Outcome.SESSION_ENDED: "The sign-in session has ended.",
+}
+
+
+def _end_session_for_reuse(session: SSOSession, site) -> None:
+    record_event(EventType.REFRESH_TOKEN_REUSE, user=session.user, client_id=site.client_id, sid=session.sid)
+    end_sso_session(session, EndReason.REFRESH_TOKEN_REUSE)
+
+
+def _refresh_through_orm(site, params: QueryDict, token: SSORefreshToken) -> dict[str, object]:
     reused_session = None
     with transaction.atomic():
         # One query: the record, its session and user, and whether it is blacklisted.
@@ -109,15 +152,15 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
                   .annotate(blacklisted=Exists(BlacklistedToken.objects.filter(token_id=OuterRef("outstanding_id"))))
                   .filter(outstanding__jti=token["jti"]).first())
         if record is None or record.site_id != site.pk:
-            raise invalid_grant("The refresh token is invalid.")
+            raise invalid_grant(REFUSALS[rotation.Outcome.UNKNOWN])
         if record.rotated_at is not None:
             reused_session = record.sso_session
         else:
             if record.blacklisted:
-                raise invalid_grant("The refresh token has been revoked.")
+                raise invalid_grant(REFUSALS[rotation.Outcome.REVOKED])
             session = record.sso_session
             if not session.is_active or not session.user.is_active:
-                raise invalid_grant("The sign-in session has ended.")
+                raise invalid_grant(REFUSALS[rotation.Outcome.SESSION_ENDED])
             granted = record.scope.split()
             requested = params.get("scope", "").split() or granted
             if not set(requested) <= set(granted):
@@ -132,8 +175,6 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
                                   # sent only where Native SSO needs its ds_hash.
                                   with_id_token="device_sso" in scopes, link_site=False)
     if reused_session is not None:
-        record_event(EventType.REFRESH_TOKEN_REUSE, user=reused_session.user, client_id=site.client_id,
-                     sid=reused_session.sid)
-        end_sso_session(reused_session, EndReason.REFRESH_TOKEN_REUSE)
-        raise invalid_grant("The refresh token was already used; the session has been ended.")
+        _end_session_for_reuse(reused_session, site)
+        raise invalid_grant(REFUSALS[rotation.Outcome.REUSED])
     return issued.response_body()

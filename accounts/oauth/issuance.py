@@ -55,20 +55,18 @@ def issue_tokens(
     """
     user = sso_session.user
     sub = subject_for(user, site)
-    scope = " ".join(scopes)
-
-    access = SSOAccessToken(audience=site.client_id).set_claims(
-        sub=sub, client_id=site.client_id, scope=scope, sid=sso_session.sid
+    issued, refresh = mint_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
+    access_token = issued.access_token
+    issued.refresh_outstanding = OutstandingToken.objects.create(
+        user=user,
+        jti=refresh["jti"],
+        token="sha256:" + token_digest(issued.refresh_token),  # never the usable token text
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    access_token = str(access)
-    issued = IssuedTokens(
-        access_token=access_token,
-        access_jti=access["jti"],
-        expires_in=int(access.lifetime.total_seconds()),
-        scope=scope,
+    RefreshTokenRecord.objects.create(
+        outstanding=issued.refresh_outstanding, sso_session=sso_session, site=site, scope=issued.scope
     )
-
-    _issue_refresh_token(issued, site, sso_session, sub, scope)
 
     if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
@@ -93,16 +91,15 @@ def issue_tokens(
     return issued
 
 
-def _issue_refresh_token(issued: IssuedTokens, site: PartnerSite, sso_session: SSOSession, sub: str, scope: str) -> None:
-    refresh = SSORefreshToken().set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sso_session.sid)
-    issued.refresh_token = str(refresh)
-    issued.refresh_outstanding = OutstandingToken.objects.create(
-        user=sso_session.user,
-        jti=refresh["jti"],
-        token="sha256:" + token_digest(issued.refresh_token),  # never the usable token text
-        created_at=refresh.current_time,
-        expires_at=datetime_from_epoch(refresh["exp"]),
+def mint_token_pair(*, site: PartnerSite, sub: str, scope: str, sid: str) -> tuple[IssuedTokens, SSORefreshToken]:
+    """A signed access token and refresh token for ``sub`` at ``site``; the caller records the refresh token."""
+    access = SSOAccessToken(audience=site.client_id).set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sid)
+    refresh = SSORefreshToken().set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sid)
+    issued = IssuedTokens(
+        access_token=str(access),
+        access_jti=access["jti"],
+        expires_in=int(access.lifetime.total_seconds()),
+        scope=scope,
+        refresh_token=str(refresh),
     )
-    RefreshTokenRecord.objects.create(
-        outstanding=issued.refresh_outstanding, sso_session=sso_session, site=site, scope=scope
-    )
+    return issued, refresh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -16,6 +17,10 @@ from accounts.models.sites import origin_of
 
 CORS_CACHE_KEY = "sso:cors-origins"
 CLIENT_IDS_CACHE_KEY = "sso:client-ids"
+# Every token request authenticates its client: the site row is cached, and
+# evicted by any save or delete (accounts.signals). A change made behind the
+# ORM's back (raw SQL) takes effect within this many seconds.
+SITE_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -112,8 +117,29 @@ def registered_client_ids() -> set[str]:
     return client_ids
 
 
-def forget_cached_registry() -> None:
-    cache.delete_many([CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY])
+def _site_cache_key(client_id: str) -> str:
+    # Hashed: a client_id is caller input, and cache keys must stay short and plain.
+    return "sso:site:" + hashlib.sha256(client_id.encode()).hexdigest()
+
+
+def active_site(client_id: str | None) -> PartnerSite | None:
+    """The active partner site registered under ``client_id``, or None."""
+    if not client_id:
+        return None
+    key = _site_cache_key(client_id)
+    site = cache.get(key)
+    if site is None:
+        site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first()
+        if site is not None:  # misses are not cached: unknown ids must not fill the cache
+            cache.set(key, site, SITE_CACHE_SECONDS)
+    return site
+
+
+def forget_cached_registry(site: PartnerSite | None = None) -> None:
+    keys = [CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY]
+    if site is not None:
+        keys.append(_site_cache_key(site.client_id))
+    cache.delete_many(keys)
 
 
 def allowed_cors_origins() -> set[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
+import jwt
+import psycopg
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -46,7 +49,7 @@ def outcome(response) -> tuple:
     return response.status_code, response.json().get("error")
 
 
-def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(site, browser, user):
+def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(refresh_path, site, browser, user):
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     results = in_parallel(lambda i: outcome(token_request(
@@ -87,3 +90,33 @@ def test_parallel_registrations_of_one_email_in_different_cases_create_one_accou
     results = in_parallel(register)
     assert Counter(results) == {302: 1, 400: PARALLEL - 1}
     assert User.objects.count() == 1
+
+
+def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(refresh_path, site, browser, user):
+    """Deterministic: another transaction holds the token's row, rotates it and commits
+    while our refresh waits on the lock; the refresh must see the rotation, not win too."""
+    pkce = Pkce.new()
+    tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+    jti = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["jti"]
+    record = RefreshTokenRecord.objects.get(outstanding__jti=jti)
+    outstanding_before = OutstandingToken.objects.count()
+    responses = []
+    params = connection.get_connection_params()
+    # pg_stat_activity is read once per transaction: watch it from an autocommit connection.
+    with psycopg.connect(**params) as other, psycopg.connect(**params, autocommit=True) as watcher:
+        other.execute(f"SELECT id FROM {RefreshTokenRecord._meta.db_table} WHERE id = %s FOR UPDATE", [record.pk])
+        waiting = threading.Thread(target=lambda: responses.append(token_request(
+            Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})))
+        waiting.start()
+        deadline = time.monotonic() + 20
+        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                " AND datname = current_database()").fetchone()[0]:
+            assert time.monotonic() < deadline, "the refresh never waited on the row lock"
+            time.sleep(0.02)
+        other.execute(f"UPDATE {RefreshTokenRecord._meta.db_table} SET rotated_at = now() WHERE id = %s", [record.pk])
+        other.commit()
+        waiting.join(timeout=30)
+    connections.close_all()
+    assert outcome(responses[0]) == (400, "invalid_grant")
+    assert OutstandingToken.objects.count() == outstanding_before  # no successor was recorded
+    assert SSOSession.objects.get(user=user).end_reason == "refresh_token_reuse"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import AuditEvent, AuthorizationCode, SSOSession
+from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshTokenRecord, SSOSession
 from accounts.oauth.claims import token_hash
 from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
@@ -177,7 +177,7 @@ def test_repeated_parameters_and_get_are_refused(site):
     assert Client().get(TOKEN).status_code == 405
 
 
-def test_refresh_rotates_and_blacklists_the_old_token(tokens):
+def test_refresh_rotates_and_blacklists_the_old_token(refresh_path, tokens):
     response = refresh(tokens["refresh_token"])
     assert response.status_code == 200
     rotated = response.json()
@@ -188,7 +188,7 @@ def test_refresh_rotates_and_blacklists_the_old_token(tokens):
     assert refresh(rotated["refresh_token"]).status_code == 200
 
 
-def test_reusing_a_rotated_refresh_token_ends_the_whole_session(tokens, browser, user):
+def test_reusing_a_rotated_refresh_token_ends_the_whole_session(refresh_path, tokens, browser, user):
     newer = refresh(tokens["refresh_token"]).json()
     reuse = refresh(tokens["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
@@ -199,20 +199,20 @@ def test_reusing_a_rotated_refresh_token_ends_the_whole_session(tokens, browser,
     assert AuditEvent.objects.filter(event_type="refresh_token_reuse").exists()
 
 
-def test_refresh_tokens_are_bound_to_their_client(tokens, pairwise_sites):
+def test_refresh_tokens_are_bound_to_their_client(refresh_path, tokens, pairwise_sites):
     response = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
                              client_id="languages")
     assert response.json()["error"] == "invalid_grant"
     assert refresh(tokens["refresh_token"]).status_code == 200  # still usable by its own client
 
 
-def test_refresh_can_narrow_but_not_widen_scope(tokens):
+def test_refresh_can_narrow_but_not_widen_scope(refresh_path, tokens):
     assert refresh(tokens["refresh_token"], scope="openid email admin").json()["error"] == "invalid_scope"
     narrowed = refresh(tokens["refresh_token"], scope="openid").json()
     assert narrowed["scope"] == "openid"
 
 
-def test_an_id_token_or_access_token_is_not_a_refresh_token(tokens):
+def test_an_id_token_or_access_token_is_not_a_refresh_token(refresh_path, tokens):
     for other in (tokens["id_token"], tokens["access_token"]):
         assert refresh(other).json()["error"] == "invalid_grant"
 
@@ -242,3 +242,43 @@ def test_ending_the_session_blacklists_every_refresh_token_it_issued(site, brows
     assert OutstandingToken.objects.count() == 3
     browser.post(reverse("accounts:end_all_sessions"))
     assert BlacklistedToken.objects.count() == 3
+
+
+def test_refresh_records_its_successor_and_an_audit_event(refresh_path, tokens, user):
+    rotated = refresh(tokens["refresh_token"]).json()
+    successor = RefreshTokenRecord.objects.get(outstanding__jti=claims(rotated["refresh_token"])["jti"])
+    assert successor.rotated_at is None and successor.scope == rotated["scope"]
+    assert successor.outstanding.user_id == user.pk
+    assert successor.outstanding.token.startswith("sha256:")  # never the usable text
+    issued = AuditEvent.objects.filter(event_type="token_issued", detail__grant="refresh_token")
+    assert [(e.user_id, e.sid) for e in issued] == [(user.pk, claims(tokens["access_token"])["sid"])]
+
+
+def test_refresh_is_refused_without_writes_once_the_account_is_disabled(refresh_path, tokens, user):
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    outstanding = OutstandingToken.objects.count()
+    response = refresh(tokens["refresh_token"])
+    assert response.json() == {"error": "invalid_grant", "error_description": "The sign-in session has ended."}
+    assert OutstandingToken.objects.count() == outstanding
+    assert not BlacklistedToken.objects.exists()
+    assert RefreshTokenRecord.objects.get(outstanding__jti=claims(tokens["refresh_token"])["jti"]).rotated_at is None
+
+
+def test_a_blacklisted_refresh_token_is_refused(refresh_path, tokens):
+    BlacklistedToken.objects.create(token=OutstandingToken.objects.get(jti=claims(tokens["refresh_token"])["jti"]))
+    assert refresh(tokens["refresh_token"]).json()["error_description"] == "The refresh token has been revoked."
+
+
+def test_a_deactivated_client_or_a_replaced_secret_is_refused_at_once(tokens, site):
+    from accounts.oauth.registry import SiteRegistration, register_site
+
+    assert refresh(tokens["refresh_token"]).status_code == 200  # the site is now cached
+    register_site(SiteRegistration(client_id=site.client_id, name=site.name, redirect_uris=site.redirect_uris,
+                                   client_secret="a-brand-new-secret-for-this-client-0123456789"))
+    assert refresh(tokens["refresh_token"]).json()["error"] == "invalid_client"
+    stored = PartnerSite.objects.get(pk=site.pk)
+    stored.set_client_secret(SECRET)
+    stored.is_active = False
+    stored.save()
+    assert refresh(tokens["refresh_token"]).json()["error"] == "invalid_client"

@@ -14,6 +14,7 @@ from accounts.models import PartnerSite
 from accounts.oauth.access import InvalidAccessToken, VerifiedAccess, verify_access_token
 from accounts.oauth.claims import subject_for
 from accounts.oauth.errors import OAuthError, invalid_request
+from accounts.oauth.registry import active_site
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSOAccessToken
 from tokenexchange.request import ACCESS_TOKEN, ExchangeRequest
@@ -24,7 +25,7 @@ def _target(exchange: ExchangeRequest) -> PartnerSite:
         raise invalid_request("audience or resource naming the target service is required")
     targets = set()
     for audience in exchange.audiences:
-        site = PartnerSite.objects.filter(client_id=audience, is_active=True).first()
+        site = active_site(audience)
         if site is None:
             raise OAuthError("invalid_target", "The audience is not a registered service.")
         targets.add(site)

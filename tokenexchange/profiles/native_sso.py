@@ -16,6 +16,7 @@ from accounts.oauth.authorize import needs_consent_for
 from accounts.oauth.claims import token_hash
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens
+from accounts.oauth.registry import active_site
 from accounts.oauth.token_backend import unverified_header
 from accounts.oauth.token_lookup import read_id_token_hint
 from accounts.oauth.token_request import TokenRequest
@@ -57,7 +58,7 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     session: SSOSession = device_secret.sso_session
     if not session.is_active or not session.user.is_active:
         raise invalid_grant("The session of this device has ended.")  # section 4.3: invalid_grant
-    first_app = PartnerSite.objects.filter(client_id=claims.get("aud"), is_active=True).first()
+    first_app = active_site(str(claims.get("aud") or ""))
     if not _same_vendor(first_app, site):
         raise invalid_request("The ID token was issued to an app outside this client's vendor group.")
 
