@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 import threading
 import time
 from collections import OrderedDict
 
-import jwt
 from django.core.cache import cache
 
 from marketplace_demo.partner_auth.jwks import KeyNotFound, jwks_for
@@ -21,36 +22,85 @@ class InvalidToken(Exception):
     pass
 
 
-def unverified_header(token: str) -> dict:
-    """Only the JOSE header, to pick the key: PyJWT's get_unverified_header decodes
-    the whole token, which costs as much as half the verification itself. PyJWT
-    checks the header again when it verifies."""
-    try:
-        segment = token.split(".", 1)[0]
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, TypeError):
-        raise InvalidToken("malformed token") from None
-    if not isinstance(header, dict):
+# RFC 7515 compact serialisation: three unpadded base64url segments. Checked with
+# one regular expression, in C: PyJWT 2.15 checks the alphabet character by
+# character in Python, which is two thirds of its decode time.
+COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+
+
+def _segment(segment: str) -> bytes:
+    if len(segment) % 4 == 1:
         raise InvalidToken("malformed token")
-    return header
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _json_object(segment: str) -> dict:
+    try:
+        value = json.loads(_segment(segment))
+    except ValueError:  # also binascii.Error and UnicodeDecodeError
+        raise InvalidToken("malformed token") from None
+    if not isinstance(value, dict):
+        raise InvalidToken("malformed token")
+    return value
+
+
+def _as_int(claims: dict, name: str) -> int:
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidToken(f"{name} must be a number")  # JSON allows Infinity and NaN; a time does not
+    return int(value)
+
+
+def check_claims(claims: dict, *, issuer: str, audience: str, require: list[str], now: float | None = None) -> None:
+    """RFC 7519 section 4.1 as PyJWT applies it: required claims present, ``exp``,
+    ``nbf`` and ``iat`` against the clock with leeway, ``iss`` equal, ``aud`` naming us."""
+    now = time.time() if now is None else now
+    for name in require:
+        if claims.get(name) is None:
+            raise InvalidToken(f"missing the {name} claim")
+    if "exp" in claims and _as_int(claims, "exp") <= now - LEEWAY_SECONDS:
+        raise InvalidToken("Signature has expired")
+    for name in ("iat", "nbf"):
+        if name in claims and _as_int(claims, name) > now + LEEWAY_SECONDS:
+            raise InvalidToken(f"The token is not yet valid ({name})")
+    if claims.get("iss") != issuer:
+        raise InvalidToken("Invalid issuer")
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences) or audience not in audiences:
+        raise InvalidToken("Invalid audience")
+    for name in ("sub", "jti"):
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidToken(f"{name} must be a string")
 
 
 def verify_jwt(token: str, *, issuer: str, audience: str, typ: str, require: list[str]) -> dict:
-    """Signature by a key of the issuer's JWKS, the expected ``typ``, ``iss``, ``aud``, ``exp``."""
-    header = unverified_header(token)
+    """Signature by a key of the issuer's JWKS, the expected ``typ``, ``iss``, ``aud``, ``exp``.
+
+    The signature is checked by PyJWT's algorithm for the key (never the one the
+    token names: ``alg`` must equal the key's), over the exact signing input.
+    """
+    match = COMPACT_JWS.fullmatch(token) if isinstance(token, str) else None
+    if match is None:
+        raise InvalidToken("malformed token")
+    encoded_header, encoded_payload, encoded_signature = match.groups()
+    header = _json_object(encoded_header)
     if str(header.get("typ", "")).lower().removeprefix("application/") != typ:
         raise InvalidToken("wrong token type")
+    if "crit" in header:  # RFC 7515 section 4.1.11: we understand no extension
+        raise InvalidToken("unsupported critical header")
     try:
         key = jwks_for(issuer).key(str(header.get("kid", "")))
     except KeyNotFound as error:
         raise InvalidToken(str(error)) from None
     if header.get("alg") != key.algorithm_name:
         raise InvalidToken("algorithm does not match the key")
-    try:
-        return jwt.decode(token, key.key, algorithms=[key.algorithm_name], issuer=issuer, audience=audience,
-                          leeway=LEEWAY_SECONDS, options={"require": require})
-    except jwt.InvalidTokenError as error:
-        raise InvalidToken(str(error)) from None
+    signing_input = f"{encoded_header}.{encoded_payload}".encode("ascii")
+    if not key.Algorithm.verify(signing_input, key.key, _segment(encoded_signature)):
+        raise InvalidToken("Signature verification failed")
+    claims = _json_object(encoded_payload)
+    check_claims(claims, issuer=issuer, audience=audience, require=require)
+    return claims
 
 
 def verify_access_token(token: str, *, issuer: str, audience: str) -> dict:

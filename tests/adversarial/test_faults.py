@@ -46,7 +46,7 @@ def test_database_down_gives_503s_writes_nothing_and_service_recovers(site, brow
     down = token_request(Client(), refresh)
     assert down.status_code == 503 and down["Retry-After"]
     assert down.json()["error"] == "temporarily_unavailable" and down["Cache-Control"] == "no-store"
-    page = Client().get(reverse("accounts:login"))
+    page = Client().post(reverse("accounts:login"), {"email": "someone@example.com", "password": "x" * 12})
     assert page.status_code == 503 and "Temporarily unavailable" in page.content.decode()
 
     outage.end()
