@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
-from accounts.sessions import current_sid, touch_sso_session
+from accounts.sessions import current_sid, live_sso_session
 
 logger = logging.getLogger("accounts")
 
@@ -28,8 +28,12 @@ class SSOSessionMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             sid = current_sid(request)
-            if sid is None or not touch_sso_session(sid):
+            session = live_sso_session(sid) if sid else None
+            if session is None or session.user_id != request.user.pk:
                 logout(request)
+            else:
+                session.user = request.user
+                request.sso_session = session  # the views need it too: one query, not two
         return self.get_response(request)
 
 

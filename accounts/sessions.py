@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import SSOSession, User
+from accounts.models import PartnerSite, SessionSite, SSOSession, User
 from accounts.network import network_id
 from accounts.oauth import backchannel, denylist
 
@@ -48,6 +48,9 @@ def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
 def active_sso_session(request: HttpRequest) -> SSOSession | None:
     if not request.user.is_authenticated:
         return None
+    checked = getattr(request, "sso_session", None)  # found live by SSOSessionMiddleware this request
+    if checked is not None:
+        return checked
     sid = current_sid(request)
     return SSOSession.objects.active().select_related("user").filter(sid=sid, user=request.user).first() if sid else None
 
@@ -113,12 +116,18 @@ def end_user_sessions(
     return sum(end_sso_session(session, reason, request=request) for session in sessions)
 
 
-def touch_sso_session(sid: str) -> bool:
-    """True if the session is live; records its use at a one-minute resolution."""
-    row = SSOSession.objects.filter(sid=sid).values_list("ended_at", "last_used_at").first()
-    if row is None or row[0] is not None:
-        return False
+def live_sso_session(sid: str) -> SSOSession | None:
+    """The live SSO session ``sid``, or None; records its use at a one-minute resolution."""
+    session = SSOSession.objects.filter(sid=sid, ended_at__isnull=True).first()
+    if session is None:
+        return None
     now = timezone.now()
-    if now - row[1] > LAST_USED_RESOLUTION:
-        SSOSession.objects.filter(sid=sid).update(last_used_at=now)
-    return True
+    if now - session.last_used_at > LAST_USED_RESOLUTION:
+        SSOSession.objects.filter(pk=session.pk).update(last_used_at=now)
+        session.last_used_at = now
+    return session
+
+def link_session_to_site(sso_session: SSOSession, site: PartnerSite) -> None:
+    """Record that the session signed in to the site (it is told at logout): one
+    idempotent INSERT ... ON CONFLICT DO NOTHING, not a read then a write."""
+    SessionSite.objects.bulk_create([SessionSite(sso_session=sso_session, site=site)], ignore_conflicts=True)

@@ -20,8 +20,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuthorizationCode, Consent, PartnerSite, SessionSite, SSOSession, token_digest
+from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession, token_digest
 from accounts.oauth.registry import active_site
+from accounts.sessions import link_session_to_site
 
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
 PROMPTS = {"none", "login", "consent", "select_account"}
@@ -170,5 +171,5 @@ def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession
             code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
             created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
         )
-        SessionSite.objects.get_or_create(sso_session=sso_session, site=areq.site)
+        link_session_to_site(sso_session, areq.site)
     return areq.redirect_with({"code": code})

@@ -10,4 +10,6 @@ from accounts.oauth.registry import allowed_cors_origins
 
 @receiver(check_request_enabled)
 def allow_registered_partner_origins(sender, request, **kwargs) -> bool:
-    return request.headers.get("Origin", "") in allowed_cors_origins()
+    origin = request.headers.get("Origin")
+    # Most requests (every server-to-server call) carry no Origin: no cache lookup for them.
+    return bool(origin) and origin in allowed_cors_origins()

@@ -83,7 +83,7 @@ def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
                 raise invalid_grant("The sign-in session has ended.")
             issued = issue_tokens(site=site, sso_session=session, scopes=row.scope.split(),
                                   grant="authorization_code", nonce=row.nonce,
-                                  presented_device_secret=params.get("device_secret"))
+                                  presented_device_secret=params.get("device_secret"), link_site=False)
             row.used_at = timezone.now()
             row.issued_refresh = issued.refresh_outstanding
             row.issued_access_jti = issued.access_jti

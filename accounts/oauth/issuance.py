@@ -8,10 +8,11 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
 from accounts.audit import EventType, record_event
-from accounts.models import PartnerSite, RefreshTokenRecord, SessionSite, SSOSession, token_digest
+from accounts.models import PartnerSite, RefreshTokenRecord, SSOSession, token_digest
 from accounts.oauth.claims import identity_claims, subject_for, token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
+from accounts.sessions import link_session_to_site
 from tokenexchange.device_secrets import issue_or_reuse_device_secret
 
 
@@ -85,8 +86,8 @@ def issue_tokens(
         )
         issued.id_token = str(id_token)
 
-    if link_site:  # a refresh happens on a session already linked to its site
-        SessionSite.objects.get_or_create(sso_session=sso_session, site=site)
+    if link_site:  # refreshes and code grants: linked already (at the refresh's origin, at authorize)
+        link_session_to_site(sso_session, site)
     record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
     return issued
 
