@@ -71,7 +71,10 @@ def _backoff(attempts: int) -> timedelta:
 def attempt_delivery(delivery_id: int) -> bool:
     """One delivery attempt, with the row locked so two workers never send the same one twice."""
     with transaction.atomic():
-        delivery = (LogoutDelivery.objects.select_for_update(skip_locked=True)
+        # Lock the delivery row only: locking the joined site row too would make every
+        # attempt skip while any other transaction holds a key-share lock on the site
+        # (each sign-in and logout at that site does), leaving deliveries unattempted.
+        delivery = (LogoutDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("site").filter(pk=delivery_id, status=LogoutDelivery.Status.PENDING).first())
         if delivery is None:
             return False
