@@ -38,8 +38,15 @@ TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 USE_REDIS = False
 
 
-def psql(sql: str) -> None:
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c", sql], check=True)
+def psql(sql: str, database: str = "postgres") -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-q", "-c", sql], check=True)
+
+
+def analyze(database: str) -> None:
+    """Planner statistics, as autovacuum keeps them on any database in service: a
+    database created seconds ago has none, and its plans (sequential scans of
+    growing token tables) would measure the bench's set-up, not the server."""
+    psql("ANALYZE", database)
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -214,6 +221,7 @@ def measure_idp(args, results: dict) -> None:
     psql(f"CREATE DATABASE {database}")
     env = server_env(database, port)
     seeded = seed(env, args.scale, args.clients, base)
+    analyze(database)
     results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
     server = start_gunicorn(env, port)
     try:
@@ -253,6 +261,7 @@ def measure_vanilla(args, results: dict) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     tokens = json.loads(subprocess.run([sys.executable, "-m", "bench.vanilla_seed", str(args.clients)], cwd=ROOT,
                                        env=env, check=True, capture_output=True, text=True).stdout)["refresh_tokens"]
+    analyze(database)
     server = start_gunicorn(env, port, "sso_project.wsgi:application")
     base = f"http://127.0.0.1:{port}"
     try:

@@ -85,7 +85,7 @@ def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
                                   grant="authorization_code", nonce=row.nonce,
                                   presented_device_secret=params.get("device_secret"), link_site=False)
             row.used_at = timezone.now()
-            row.issued_refresh = issued.refresh_outstanding
+            row.issued_refresh_id = issued.refresh_outstanding_id
             row.issued_access_jti = issued.access_jti
             row.save(update_fields=["used_at", "issued_refresh", "issued_access_jti"])
     if reused:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
-from accounts.audit import EventType, record_event
-from accounts.models import PartnerSite, RefreshTokenRecord, SSOSession, token_digest
+from accounts.models import PartnerSite, SSOSession, token_digest
 from accounts.oauth.claims import identity_claims, subject_for, token_hash
 from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.recording import IssuanceRecord, record_issuance
 from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
-from accounts.sessions import link_session_to_site
 from tokenexchange.device_secrets import issue_or_reuse_device_secret
 
 
@@ -23,7 +21,7 @@ class IssuedTokens:
     expires_in: int
     scope: str
     refresh_token: str | None = None
-    refresh_outstanding: OutstandingToken | None = None
+    refresh_outstanding_id: int | None = None
     id_token: str | None = None
     device_secret: str | None = None
 
@@ -58,16 +56,6 @@ def issue_tokens(
     sub = subject_for(user, site)
     issued, refresh = mint_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
     access_token = issued.access_token
-    issued.refresh_outstanding = OutstandingToken.objects.create(
-        user=user,
-        jti=refresh["jti"],
-        token="sha256:" + token_digest(issued.refresh_token),  # never the usable token text
-        created_at=refresh.current_time,
-        expires_at=datetime_from_epoch(refresh["exp"]),
-    )
-    RefreshTokenRecord.objects.create(
-        outstanding=issued.refresh_outstanding, sso_session=sso_session, site=site, scope=issued.scope
-    )
 
     if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
@@ -86,9 +74,12 @@ def issue_tokens(
         )
         issued.id_token = str(id_token)
 
-    if link_site:  # refreshes and code grants: linked already (at the refresh's origin, at authorize)
-        link_session_to_site(sso_session, site)
-    record_event(EventType.TOKEN_ISSUED, user=user, client_id=site.client_id, sid=sso_session.sid, grant=grant)
+    # Refreshes and code grants are linked to their site already (at the refresh's origin, at authorize).
+    issued.refresh_outstanding_id = record_issuance(IssuanceRecord(
+        user_id=user.pk, sso_session=sso_session, site=site, grant=grant, link_site=link_site, jti=refresh["jti"],
+        digest=token_digest(issued.refresh_token), created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]), scope=issued.scope,
+    ))
     return issued
 
 
