@@ -50,9 +50,12 @@ def _fresh_caches():
 
     A database cache needs no clearing: its rows roll back with the test.
     """
+    from accounts.oauth.registry import forget_cached_registry
+
     for alias, config in settings.CACHES.items():
         if not config["BACKEND"].endswith("db.DatabaseCache"):
             caches[alias].clear()
+    forget_cached_registry()  # also the per-process copies of partner sites
     yield
 
 

@@ -16,7 +16,9 @@ from tokenexchange.models import DeviceSecret
 def live_device_secret(raw: str) -> DeviceSecret | None:
     if not raw or len(raw) > 512:
         return None
-    secret = DeviceSecret.objects.select_related("sso_session__user").filter(secret_hash=token_digest(raw)).first()
+    # The account's email and name are read (and decrypted) only if a claim needs them.
+    secret = (DeviceSecret.objects.select_related("sso_session__user").defer("sso_session__user__email", "sso_session__user__name")
+              .filter(secret_hash=token_digest(raw)).first())
     return secret if secret is not None and secret.is_live() else None
 
 

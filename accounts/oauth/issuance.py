@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
+from django.db import transaction
 from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoch
 
 from accounts.models import PartnerSite, SSOSession, token_digest
@@ -51,13 +53,26 @@ def issue_tokens(
     With ``openid device_sso`` for a native-SSO site, a device secret is issued
     (or the presented one reused) and the ID token carries ``ds_hash`` and
     ``sid`` (Native SSO draft 07 section 3.4): both or neither.
+
+    All or nothing: most grants write one statement, atomic by itself; with a
+    device secret the two writes share a transaction (no savepoint inside a
+    caller's: a failure must undo the caller's work too).
     """
+    with_device_secret = {"openid", "device_sso"} <= set(scopes) and site.native_sso
+    with transaction.atomic(savepoint=False) if with_device_secret else nullcontext():
+        return _issue(site, sso_session, scopes, grant, nonce, presented_device_secret if with_device_secret else None,
+                      with_device_secret, with_id_token, link_site)
+
+
+def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str,
+           presented_device_secret: str | None, with_device_secret: bool, with_id_token: bool,
+           link_site: bool) -> IssuedTokens:
     user = sso_session.user
     sub = subject_for(user, site)
     issued, refresh = mint_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
     access_token = issued.access_token
 
-    if {"openid", "device_sso"} <= set(scopes) and site.native_sso:
+    if with_device_secret:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
 
     if "openid" in scopes and with_id_token:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.audit import EventType, record_event
@@ -79,14 +79,15 @@ def record_issuance(issuance: IssuanceRecord) -> int:
 
 def _record_through_orm(issuance: IssuanceRecord) -> int:
     session = issuance.sso_session
-    outstanding = OutstandingToken.objects.create(
-        user_id=issuance.user_id, jti=issuance.jti, token="sha256:" + issuance.digest,
-        created_at=issuance.created_at, expires_at=issuance.expires_at,
-    )
-    RefreshTokenRecord.objects.create(outstanding=outstanding, sso_session=session, site=issuance.site,
-                                      scope=issuance.scope)
-    if issuance.link_site:
-        link_session_to_site(session, issuance.site)
-    record_event(EventType.TOKEN_ISSUED, user=session.user, client_id=issuance.site.client_id, sid=session.sid,
-                 grant=issuance.grant)
+    with transaction.atomic(savepoint=False):  # all four rows or none, as the one statement
+        outstanding = OutstandingToken.objects.create(
+            user_id=issuance.user_id, jti=issuance.jti, token="sha256:" + issuance.digest,
+            created_at=issuance.created_at, expires_at=issuance.expires_at,
+        )
+        RefreshTokenRecord.objects.create(outstanding=outstanding, sso_session=session, site=issuance.site,
+                                          scope=issuance.scope)
+        if issuance.link_site:
+            link_session_to_site(session, issuance.site)
+        record_event(EventType.TOKEN_ISSUED, user=session.user, client_id=issuance.site.client_id, sid=session.sid,
+                     grant=issuance.grant)
     return outstanding.pk

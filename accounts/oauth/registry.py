@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -17,10 +18,15 @@ from accounts.models.sites import origin_of
 
 CORS_CACHE_KEY = "sso:cors-origins"
 CLIENT_IDS_CACHE_KEY = "sso:client-ids"
-# Every token request authenticates its client: the site row is cached, and
-# evicted by any save or delete (accounts.signals). A change made behind the
-# ORM's back (raw SQL) takes effect within this many seconds.
+# Every token request authenticates its client, so site rows are cached: in the
+# shared cache for a minute, and for two seconds in the process itself. Any save
+# or delete through the ORM evicts both at once in the process that made it
+# (accounts.signals) and the shared entry everywhere; other processes follow
+# within LOCAL_SITE_SECONDS. A change made behind the ORM's back (raw SQL)
+# takes effect within SITE_CACHE_SECONDS.
 SITE_CACHE_SECONDS = 60
+LOCAL_SITE_SECONDS = 2.0
+_local_sites: dict[str, tuple[float, PartnerSite]] = {}
 
 
 @dataclass
@@ -126,12 +132,18 @@ def active_site(client_id: str | None) -> PartnerSite | None:
     """The active partner site registered under ``client_id``, or None."""
     if not client_id:
         return None
+    now = time.monotonic()
+    local = _local_sites.get(client_id)
+    if local is not None and local[0] > now:
+        return local[1]
     key = _site_cache_key(client_id)
     site = cache.get(key)
     if site is None:
         site = PartnerSite.objects.filter(client_id=client_id, is_active=True).first()
-        if site is not None:  # misses are not cached: unknown ids must not fill the cache
-            cache.set(key, site, SITE_CACHE_SECONDS)
+        if site is None:  # misses are not cached: unknown ids must not fill either cache
+            return None
+        cache.set(key, site, SITE_CACHE_SECONDS)
+    _local_sites[client_id] = (now + LOCAL_SITE_SECONDS, site)
     return site
 
 
@@ -139,6 +151,9 @@ def forget_cached_registry(site: PartnerSite | None = None) -> None:
     keys = [CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY]
     if site is not None:
         keys.append(_site_cache_key(site.client_id))
+        _local_sites.pop(site.client_id, None)
+    else:
+        _local_sites.clear()
     cache.delete_many(keys)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from django.db import transaction
 
 from accounts.models import PartnerSite, SSOSession
 from accounts.oauth.authorize import needs_consent_for
@@ -70,7 +69,6 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     if needs_consent_for(site, session.user, set(scopes)):
         raise OAuthError("interaction_required", "The user has not allowed this app these scopes yet.")
 
-    with transaction.atomic():
-        issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="token-exchange:native_sso",
-                              presented_device_secret=exchange.actor_token)
+    issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="token-exchange:native_sso",
+                          presented_device_secret=exchange.actor_token)
     return exchange_response(issued, exchange)
