@@ -15,7 +15,6 @@ from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -164,12 +163,14 @@ def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession
     """A single-use code, stored as a SHA-256 digest, valid for 60 seconds."""
     code = secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic():
-        AuthorizationCode.objects.create(
-            code_hash=token_digest(code), site=areq.site, user=sso_session.user, sso_session=sso_session,
-            redirect_uri=areq.redirect_uri, scope=" ".join(areq.scopes), nonce=areq.nonce,
-            code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
-            created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
-        )
-        link_session_to_site(sso_session, areq.site)
+    # The link first, on its own: should the code's insert then fail, the site is
+    # merely told at logout about a session that did not reach it, which is harmless;
+    # so the two need no transaction (two more round trips).
+    link_session_to_site(sso_session, areq.site)
+    AuthorizationCode.objects.create(
+        code_hash=token_digest(code), site=areq.site, user=sso_session.user, sso_session=sso_session,
+        redirect_uri=areq.redirect_uri, scope=" ".join(areq.scopes), nonce=areq.nonce,
+        code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
+        created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+    )
     return areq.redirect_with({"code": code})
