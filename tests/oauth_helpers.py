@@ -102,11 +102,12 @@ def exchange_code(client: Client, site, code: str, pkce: Pkce):
 
 
 @pytest.fixture(params=["one_statement", "orm"])
-def refresh_path(request, monkeypatch):
-    """Refresh runs in one SQL statement on PostgreSQL and through the ORM
-    elsewhere (and for Native SSO): both must keep every rule."""
+def write_path(request, monkeypatch):
+    """Grants write in one SQL statement on PostgreSQL (refresh rotation, code
+    redemption, issuance records) and through the ORM elsewhere: both paths
+    must keep every rule, so the tests that matter run on each."""
     if request.param == "orm":
         monkeypatch.setattr(rotation, "available", lambda: False)
     elif not rotation.available():
-        pytest.skip("the one-statement rotation needs PostgreSQL")
+        pytest.skip("the one-statement writes need PostgreSQL")
     return request.param

@@ -27,6 +27,7 @@ from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, t
 from accounts.oauth import denylist, rotation
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens, mint_token_pair
+from accounts.oauth.recording import CodeNotRedeemed
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSORefreshToken
 from accounts.sessions import EndReason, end_sso_session
@@ -56,6 +57,43 @@ def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
     if not CODE_VERIFIER.match(verifier):
         raise invalid_request("code_verifier must be 43 to 128 unreserved characters")
 
+    if rotation.available():
+        return _redeem_in_one_statement(site, params, code, redirect_uri, verifier)
+    return _redeem_through_orm(site, params, code, redirect_uri, verifier)
+
+
+def _check_redeemable(row: AuthorizationCode, redirect_uri: str, verifier: str) -> None:
+    if row.expires_at <= timezone.now():
+        raise invalid_grant("The authorization code has expired.")
+    if row.redirect_uri != redirect_uri:
+        raise invalid_grant("redirect_uri does not match the authorization request.")
+    if not _pkce_matches(verifier, row.code_challenge):
+        raise invalid_grant("code_verifier does not match the code_challenge.")
+    if not row.sso_session.is_active or not row.sso_session.user.is_active:
+        raise invalid_grant("The sign-in session has ended.")
+
+
+def _redeem_in_one_statement(site, params: QueryDict, code: str, redirect_uri: str, verifier: str) -> dict[str, object]:
+    # Read without a lock, check, sign; then one statement claims the code (locked,
+    # and checked again) and records what it issued, or writes nothing.
+    row = AuthorizationCode.objects.select_related("sso_session__user").filter(code_hash=token_digest(code)).first()
+    if row is None or row.site_id != site.pk:
+        raise invalid_grant("The authorization code is invalid.")
+    if row.used_at is None:
+        _check_redeemable(row, redirect_uri, verifier)
+        try:
+            issued = issue_tokens(site=site, sso_session=row.sso_session, scopes=row.scope.split(),
+                                  grant="authorization_code", nonce=row.nonce,
+                                  presented_device_secret=params.get("device_secret"), link_site=False,
+                                  redeeming_code_id=row.pk)
+        except CodeNotRedeemed:
+            pass  # redeemed meanwhile, or its session ended: decided below, under the lock
+        else:
+            return issued.response_body()
+    return _redeem_through_orm(site, params, code, redirect_uri, verifier)
+
+
+def _redeem_through_orm(site, params: QueryDict, code: str, redirect_uri: str, verifier: str) -> dict[str, object]:
     reused = False
     with transaction.atomic():
         row = (AuthorizationCode.objects.select_for_update()
@@ -72,15 +110,8 @@ def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
                          sid=row.sso_session.sid)
             reused = True
         else:
-            if row.expires_at <= timezone.now():
-                raise invalid_grant("The authorization code has expired.")
-            if row.redirect_uri != redirect_uri:
-                raise invalid_grant("redirect_uri does not match the authorization request.")
-            if not _pkce_matches(verifier, row.code_challenge):
-                raise invalid_grant("code_verifier does not match the code_challenge.")
+            _check_redeemable(row, redirect_uri, verifier)
             session = row.sso_session
-            if not session.is_active or not session.user.is_active:
-                raise invalid_grant("The sign-in session has ended.")
             issued = issue_tokens(site=site, sso_session=session, scopes=row.scope.split(),
                                   grant="authorization_code", nonce=row.nonce,
                                   presented_device_secret=params.get("device_secret"), link_site=False)

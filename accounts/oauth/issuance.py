@@ -46,7 +46,7 @@ class IssuedTokens:
 def issue_tokens(
     *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = "",
     presented_device_secret: str | None = None, with_id_token: bool = True,
-    link_site: bool = True,
+    link_site: bool = True, redeeming_code_id: int | None = None,
 ) -> IssuedTokens:
     """Access token, refresh token and (with ``openid``) ID token for one grant.
 
@@ -56,17 +56,19 @@ def issue_tokens(
 
     All or nothing: most grants write one statement, atomic by itself; with a
     device secret the two writes share a transaction (no savepoint inside a
-    caller's: a failure must undo the caller's work too).
+    caller's: a failure must undo the caller's work too). With
+    ``redeeming_code_id`` (PostgreSQL), that authorization code is claimed in the
+    same statement, or ``CodeNotRedeemed`` is raised and nothing is written.
     """
     with_device_secret = {"openid", "device_sso"} <= set(scopes) and site.native_sso
     with transaction.atomic(savepoint=False) if with_device_secret else nullcontext():
         return _issue(site, sso_session, scopes, grant, nonce, presented_device_secret if with_device_secret else None,
-                      with_device_secret, with_id_token, link_site)
+                      with_device_secret, with_id_token, link_site, redeeming_code_id)
 
 
 def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str,
            presented_device_secret: str | None, with_device_secret: bool, with_id_token: bool,
-           link_site: bool) -> IssuedTokens:
+           link_site: bool, redeeming_code_id: int | None) -> IssuedTokens:
     user = sso_session.user
     sub = subject_for(user, site)
     issued, refresh = mint_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
@@ -93,7 +95,8 @@ def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant:
     issued.refresh_outstanding_id = record_issuance(IssuanceRecord(
         user_id=user.pk, sso_session=sso_session, site=site, grant=grant, link_site=link_site, jti=refresh["jti"],
         digest=token_digest(issued.refresh_token), created_at=refresh.current_time,
-        expires_at=datetime_from_epoch(refresh["exp"]), scope=issued.scope,
+        expires_at=datetime_from_epoch(refresh["exp"]), scope=issued.scope, access_jti=issued.access_jti,
+        redeeming_code_id=redeeming_code_id,
     ))
     return issued
 

@@ -17,7 +17,15 @@ from django.db import connection, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuditEvent, PartnerSite, RefreshTokenRecord, SessionSite, SSOSession
+from accounts.models import (
+    AuditEvent,
+    AuthorizationCode,
+    PartnerSite,
+    RefreshTokenRecord,
+    SessionSite,
+    SSOSession,
+    User,
+)
 from accounts.oauth import rotation
 from accounts.sessions import link_session_to_site
 
@@ -36,27 +44,53 @@ class IssuanceRecord:
     created_at: datetime
     expires_at: datetime
     scope: str
+    access_jti: str = ""
+    redeeming_code_id: int | None = None  # claim this authorization code in the same statement
 
 
-RECORD_SQL = """
-WITH outstanding AS (
-    INSERT INTO {outstanding} (user_id, jti, token, created_at, expires_at)
-    VALUES (%(user_id)s, %(jti)s, %(token)s, %(created_at)s, %(expires_at)s)
+def _writes(source: str) -> str:
+    """The issuance's inserts, each made once per row of ``source`` (one row, or none)."""
+    return f"""outstanding AS (
+    INSERT INTO {OutstandingToken._meta.db_table} (user_id, jti, token, created_at, expires_at)
+    SELECT %(user_id)s, %(jti)s, %(token)s, %(created_at)s, %(expires_at)s FROM {source}
     RETURNING id
 ), record AS (
-    INSERT INTO {record} (outstanding_id, sso_session_id, site_id, scope)
+    INSERT INTO {RefreshTokenRecord._meta.db_table} (outstanding_id, sso_session_id, site_id, scope)
     SELECT id, %(session_id)s, %(site_id)s, %(scope)s FROM outstanding
 ), link AS (
-    INSERT INTO {link} (sso_session_id, site_id, first_at)
-    SELECT %(session_id)s, %(site_id)s, %(created_at)s WHERE %(link_site)s
+    INSERT INTO {SessionSite._meta.db_table} (sso_session_id, site_id, first_at)
+    SELECT %(session_id)s, %(site_id)s, %(created_at)s FROM {source} WHERE %(link_site)s
     ON CONFLICT DO NOTHING
 ), audit AS (
-    INSERT INTO {audit} (occurred_at, event_type, user_id, client_id, sid, network_id, detail)
-    VALUES (%(created_at)s, %(event)s, %(user_id)s, %(client_id)s, %(sid)s, '', %(detail)s)
+    INSERT INTO {AuditEvent._meta.db_table} (occurred_at, event_type, user_id, client_id, sid, network_id, detail)
+    SELECT %(created_at)s, %(event)s, %(user_id)s, %(client_id)s, %(sid)s, '', %(detail)s FROM {source}
+)"""
+
+
+RECORD_SQL = f"WITH always AS (SELECT 1), {_writes('always')} SELECT id FROM outstanding"
+
+# The code is claimed in the statement that records what it buys: its row is
+# locked, and only an unused, unexpired code of a live session and account
+# yields the row the writes depend on. A concurrent redemption waits for the
+# lock, then finds the code used, and writes nothing.
+REDEEM_SQL = f"""WITH presented AS (
+    SELECT c.id FROM {AuthorizationCode._meta.db_table} c
+    JOIN {SSOSession._meta.db_table} s ON s.id = c.sso_session_id
+    JOIN {User._meta.db_table} u ON u.id = s.user_id
+    WHERE c.id = %(code_id)s AND c.site_id = %(site_id)s AND c.used_at IS NULL AND c.expires_at > %(created_at)s
+      AND s.ended_at IS NULL AND u.is_active
+    FOR UPDATE OF c
+), {_writes('presented')}, claimed AS (
+    UPDATE {AuthorizationCode._meta.db_table} c
+    SET used_at = %(created_at)s, issued_refresh_id = outstanding.id, issued_access_jti = %(access_jti)s
+    FROM presented, outstanding WHERE c.id = presented.id
+    RETURNING outstanding.id
 )
-SELECT id FROM outstanding
-""".format(outstanding=OutstandingToken._meta.db_table, record=RefreshTokenRecord._meta.db_table,
-           link=SessionSite._meta.db_table, audit=AuditEvent._meta.db_table)
+SELECT id FROM claimed"""
+
+
+class CodeNotRedeemed(Exception):
+    """The code was used meanwhile, or its session ended: nothing was written."""
 
 
 def record_issuance(issuance: IssuanceRecord) -> int:
@@ -64,17 +98,21 @@ def record_issuance(issuance: IssuanceRecord) -> int:
     if not rotation.available():
         return _record_through_orm(issuance)
     session = issuance.sso_session
+    params = {
+        "user_id": issuance.user_id, "jti": issuance.jti, "token": "sha256:" + issuance.digest,
+        "created_at": issuance.created_at, "expires_at": issuance.expires_at, "session_id": session.pk,
+        "site_id": issuance.site.pk, "scope": issuance.scope, "link_site": issuance.link_site,
+        "event": AuditEvent.EventType.TOKEN_ISSUED, "client_id": issuance.site.client_id, "sid": session.sid,
+        "detail": json.dumps({"grant": issuance.grant}),
+        "code_id": issuance.redeeming_code_id, "access_jti": issuance.access_jti,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(RECORD_SQL, {
-            "user_id": issuance.user_id, "jti": issuance.jti, "token": "sha256:" + issuance.digest,
-            "created_at": issuance.created_at, "expires_at": issuance.expires_at, "session_id": session.pk,
-            "site_id": issuance.site.pk, "scope": issuance.scope, "link_site": issuance.link_site,
-            "event": AuditEvent.EventType.TOKEN_ISSUED, "client_id": issuance.site.client_id, "sid": session.sid,
-            "detail": json.dumps({"grant": issuance.grant}),
-        })
-        (outstanding_id,) = cursor.fetchone()
+        cursor.execute(RECORD_SQL if issuance.redeeming_code_id is None else REDEEM_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise CodeNotRedeemed
     audit_logger.info("audit %s user=%s sid=%s", EventType.TOKEN_ISSUED, issuance.user_id, session.sid[:8])
-    return outstanding_id
+    return row[0]
 
 
 def _record_through_orm(issuance: IssuanceRecord) -> int:

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession, User
+from accounts.models import AuditEvent, AuthorizationCode, RefreshTokenRecord, SSOSession, User
 from tests.exchange_helpers import exchange, native_app, native_sso_params
 from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
 
@@ -49,7 +49,7 @@ def outcome(response) -> tuple:
     return response.status_code, response.json().get("error")
 
 
-def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(refresh_path, site, browser, user):
+def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(write_path, site, browser, user):
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     results = in_parallel(lambda i: outcome(token_request(
@@ -60,7 +60,7 @@ def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_on
     assert AuditEvent.objects.filter(event_type="session_ended", sid=session.sid).count() == 1
 
 
-def test_parallel_uses_of_one_code_give_one_success(site, browser):
+def test_parallel_uses_of_one_code_give_one_success(write_path, site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     results = in_parallel(lambda i: outcome(exchange_code(Client(), site, code, pkce)))
@@ -68,7 +68,7 @@ def test_parallel_uses_of_one_code_give_one_success(site, browser):
     assert OutstandingToken.objects.count() == 1  # one redemption issued; the reuses issued nothing
 
 
-def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(first_app_tokens, user):
+def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(write_path, first_app_tokens, user):
     native_app("acme-calendar")
     results = in_parallel(lambda i: outcome(exchange("acme-calendar", **native_sso_params(first_app_tokens))))
     assert Counter(results) == {(200, None): PARALLEL}
@@ -92,7 +92,7 @@ def test_parallel_registrations_of_one_email_in_different_cases_create_one_accou
     assert User.objects.count() == 1
 
 
-def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(refresh_path, site, browser, user):
+def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(write_path, site, browser, user):
     """Deterministic: another transaction holds the token's row, rotates it and commits
     while our refresh waits on the lock; the refresh must see the rotation, not win too."""
     pkce = Pkce.new()
@@ -120,3 +120,29 @@ def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(refr
     assert outcome(responses[0]) == (400, "invalid_grant")
     assert OutstandingToken.objects.count() == outstanding_before  # no successor was recorded
     assert SSOSession.objects.get(user=user).end_reason == "refresh_token_reuse"
+
+
+def test_a_code_redemption_that_waited_on_a_concurrent_one_issues_nothing(write_path, site, browser):
+    """Deterministic: another transaction holds the code's row, redeems it and commits
+    while ours waits on the lock; ours must see the code used and write nothing."""
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    row = AuthorizationCode.objects.get()
+    responses = []
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as other, psycopg.connect(**params, autocommit=True) as watcher:
+        other.execute(f"SELECT id FROM {AuthorizationCode._meta.db_table} WHERE id = %s FOR UPDATE", [row.pk])
+        waiting = threading.Thread(target=lambda: responses.append(exchange_code(Client(), site, code, pkce)))
+        waiting.start()
+        deadline = time.monotonic() + 20
+        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                  " AND datname = current_database()").fetchone()[0]:
+            assert time.monotonic() < deadline, "the redemption never waited on the row lock"
+            time.sleep(0.02)
+        other.execute(f"UPDATE {AuthorizationCode._meta.db_table} SET used_at = now() WHERE id = %s", [row.pk])
+        other.commit()
+        waiting.join(timeout=30)
+    connections.close_all()
+    assert outcome(responses[0]) == (400, "invalid_grant")
+    assert not OutstandingToken.objects.exists()
+    assert AuditEvent.objects.filter(event_type="authorization_code_reuse").count() == 1

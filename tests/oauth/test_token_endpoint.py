@@ -36,7 +36,7 @@ def refresh(refresh_token: str, **extra):
     return token_request(Client(), {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra})
 
 
-def test_code_exchange_returns_the_three_tokens_with_no_store(site, browser):
+def test_code_exchange_returns_the_three_tokens_with_no_store(write_path, site, browser):
     pkce = Pkce.new()
     response = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce)
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_pairwise_subjects_are_stable_per_site_and_differ_between_sites(pairwise
     assert languages != books and str(user.pk) not in (languages, books)
 
 
-def test_wrong_verifier_is_refused(site, browser):
+def test_wrong_verifier_is_refused(write_path, site, browser):
     code = obtain_code(browser, site, Pkce.new())
     response = exchange_code(Client(), site, code, Pkce.new())
     assert response.status_code == 400
@@ -103,7 +103,7 @@ def test_wrong_verifier_is_refused(site, browser):
     assert not OutstandingToken.objects.exists()
 
 
-def test_redirect_uri_must_match_the_authorization_request(site, browser):
+def test_redirect_uri_must_match_the_authorization_request(write_path, site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
@@ -111,7 +111,7 @@ def test_redirect_uri_must_match_the_authorization_request(site, browser):
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_reused_code_is_refused_and_revokes_what_it_issued(site, browser):
+def test_reused_code_is_refused_and_revokes_what_it_issued(write_path, site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     first = exchange_code(Client(), site, code, pkce).json()
@@ -123,14 +123,14 @@ def test_reused_code_is_refused_and_revokes_what_it_issued(site, browser):
     assert AuditEvent.objects.filter(event_type="authorization_code_reuse").count() == 1
 
 
-def test_expired_code_is_refused(site, browser):
+def test_expired_code_is_refused(write_path, site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     AuthorizationCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert exchange_code(Client(), site, code, pkce).json()["error"] == "invalid_grant"
 
 
-def test_code_of_another_client_is_refused(site, pairwise_sites, browser):
+def test_code_of_another_client_is_refused(write_path, site, pairwise_sites, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
@@ -177,7 +177,7 @@ def test_repeated_parameters_and_get_are_refused(site):
     assert Client().get(TOKEN).status_code == 405
 
 
-def test_refresh_rotates_and_blacklists_the_old_token(refresh_path, tokens):
+def test_refresh_rotates_and_blacklists_the_old_token(write_path, tokens):
     response = refresh(tokens["refresh_token"])
     assert response.status_code == 200
     rotated = response.json()
@@ -188,7 +188,7 @@ def test_refresh_rotates_and_blacklists_the_old_token(refresh_path, tokens):
     assert refresh(rotated["refresh_token"]).status_code == 200
 
 
-def test_reusing_a_rotated_refresh_token_ends_the_whole_session(refresh_path, tokens, browser, user):
+def test_reusing_a_rotated_refresh_token_ends_the_whole_session(write_path, tokens, browser, user):
     newer = refresh(tokens["refresh_token"]).json()
     reuse = refresh(tokens["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
@@ -199,20 +199,20 @@ def test_reusing_a_rotated_refresh_token_ends_the_whole_session(refresh_path, to
     assert AuditEvent.objects.filter(event_type="refresh_token_reuse").exists()
 
 
-def test_refresh_tokens_are_bound_to_their_client(refresh_path, tokens, pairwise_sites):
+def test_refresh_tokens_are_bound_to_their_client(write_path, tokens, pairwise_sites):
     response = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
                              client_id="languages")
     assert response.json()["error"] == "invalid_grant"
     assert refresh(tokens["refresh_token"]).status_code == 200  # still usable by its own client
 
 
-def test_refresh_can_narrow_but_not_widen_scope(refresh_path, tokens):
+def test_refresh_can_narrow_but_not_widen_scope(write_path, tokens):
     assert refresh(tokens["refresh_token"], scope="openid email admin").json()["error"] == "invalid_scope"
     narrowed = refresh(tokens["refresh_token"], scope="openid").json()
     assert narrowed["scope"] == "openid"
 
 
-def test_an_id_token_or_access_token_is_not_a_refresh_token(refresh_path, tokens):
+def test_an_id_token_or_access_token_is_not_a_refresh_token(write_path, tokens):
     for other in (tokens["id_token"], tokens["access_token"]):
         assert refresh(other).json()["error"] == "invalid_grant"
 
@@ -244,7 +244,7 @@ def test_ending_the_session_blacklists_every_refresh_token_it_issued(site, brows
     assert BlacklistedToken.objects.count() == 3
 
 
-def test_refresh_records_its_successor_and_an_audit_event(refresh_path, tokens, user):
+def test_refresh_records_its_successor_and_an_audit_event(write_path, tokens, user):
     rotated = refresh(tokens["refresh_token"]).json()
     successor = RefreshTokenRecord.objects.get(outstanding__jti=claims(rotated["refresh_token"])["jti"])
     assert successor.rotated_at is None and successor.scope == rotated["scope"]
@@ -254,7 +254,7 @@ def test_refresh_records_its_successor_and_an_audit_event(refresh_path, tokens, 
     assert [(e.user_id, e.sid) for e in issued] == [(user.pk, claims(tokens["access_token"])["sid"])]
 
 
-def test_refresh_is_refused_without_writes_once_the_account_is_disabled(refresh_path, tokens, user):
+def test_refresh_is_refused_without_writes_once_the_account_is_disabled(write_path, tokens, user):
     user.is_active = False
     user.save(update_fields=["is_active"])
     outstanding = OutstandingToken.objects.count()
@@ -265,7 +265,7 @@ def test_refresh_is_refused_without_writes_once_the_account_is_disabled(refresh_
     assert RefreshTokenRecord.objects.get(outstanding__jti=claims(tokens["refresh_token"])["jti"]).rotated_at is None
 
 
-def test_a_blacklisted_refresh_token_is_refused(refresh_path, tokens):
+def test_a_blacklisted_refresh_token_is_refused(write_path, tokens):
     BlacklistedToken.objects.create(token=OutstandingToken.objects.get(jti=claims(tokens["refresh_token"])["jti"]))
     assert refresh(tokens["refresh_token"]).json()["error_description"] == "The refresh token has been revoked."
 
