@@ -92,57 +92,51 @@ def test_parallel_registrations_of_one_email_in_different_cases_create_one_accou
     assert User.objects.count() == 1
 
 
+def while_another_transaction_changes(model, pk: int, assignment: str, request):
+    """Hold row ``pk`` of ``model`` locked from a second connection, send ``request()``
+    from a thread, wait until it blocks on that lock, then ``SET assignment`` and
+    commit: deterministically, the request loses the race. Returns its response."""
+    table, responses = model._meta.db_table, []
+    params = connection.get_connection_params()
+    # pg_stat_activity is read once per transaction: watch it from an autocommit connection.
+    with psycopg.connect(**params) as other, psycopg.connect(**params, autocommit=True) as watcher:
+        other.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])
+        waiting = threading.Thread(target=lambda: responses.append(request()))
+        waiting.start()
+        deadline = time.monotonic() + 20
+        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                  " AND datname = current_database()").fetchone()[0]:
+            assert time.monotonic() < deadline, "the request never waited on the row lock"
+            time.sleep(0.02)
+        other.execute(f"UPDATE {table} SET {assignment} WHERE id = %s", [pk])
+        other.commit()
+        waiting.join(timeout=30)
+    connections.close_all()
+    return responses[0]
+
+
 def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(write_path, site, browser, user):
-    """Deterministic: another transaction holds the token's row, rotates it and commits
-    while our refresh waits on the lock; the refresh must see the rotation, not win too."""
+    """Another transaction rotates the token while our refresh waits for its row:
+    the refresh must see the rotation, not win too."""
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     jti = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["jti"]
     record = RefreshTokenRecord.objects.get(outstanding__jti=jti)
     outstanding_before = OutstandingToken.objects.count()
-    responses = []
-    params = connection.get_connection_params()
-    # pg_stat_activity is read once per transaction: watch it from an autocommit connection.
-    with psycopg.connect(**params) as other, psycopg.connect(**params, autocommit=True) as watcher:
-        other.execute(f"SELECT id FROM {RefreshTokenRecord._meta.db_table} WHERE id = %s FOR UPDATE", [record.pk])
-        waiting = threading.Thread(target=lambda: responses.append(token_request(
-            Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})))
-        waiting.start()
-        deadline = time.monotonic() + 20
-        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                " AND datname = current_database()").fetchone()[0]:
-            assert time.monotonic() < deadline, "the refresh never waited on the row lock"
-            time.sleep(0.02)
-        other.execute(f"UPDATE {RefreshTokenRecord._meta.db_table} SET rotated_at = now() WHERE id = %s", [record.pk])
-        other.commit()
-        waiting.join(timeout=30)
-    connections.close_all()
-    assert outcome(responses[0]) == (400, "invalid_grant")
+    response = while_another_transaction_changes(RefreshTokenRecord, record.pk, "rotated_at = now()", lambda: token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}))
+    assert outcome(response) == (400, "invalid_grant")
     assert OutstandingToken.objects.count() == outstanding_before  # no successor was recorded
     assert SSOSession.objects.get(user=user).end_reason == "refresh_token_reuse"
 
 
 def test_a_code_redemption_that_waited_on_a_concurrent_one_issues_nothing(write_path, site, browser):
-    """Deterministic: another transaction holds the code's row, redeems it and commits
-    while ours waits on the lock; ours must see the code used and write nothing."""
+    """Another transaction redeems the code while ours waits for its row: ours
+    must see the code used and write nothing."""
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
-    row = AuthorizationCode.objects.get()
-    responses = []
-    params = connection.get_connection_params()
-    with psycopg.connect(**params) as other, psycopg.connect(**params, autocommit=True) as watcher:
-        other.execute(f"SELECT id FROM {AuthorizationCode._meta.db_table} WHERE id = %s FOR UPDATE", [row.pk])
-        waiting = threading.Thread(target=lambda: responses.append(exchange_code(Client(), site, code, pkce)))
-        waiting.start()
-        deadline = time.monotonic() + 20
-        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                  " AND datname = current_database()").fetchone()[0]:
-            assert time.monotonic() < deadline, "the redemption never waited on the row lock"
-            time.sleep(0.02)
-        other.execute(f"UPDATE {AuthorizationCode._meta.db_table} SET used_at = now() WHERE id = %s", [row.pk])
-        other.commit()
-        waiting.join(timeout=30)
-    connections.close_all()
-    assert outcome(responses[0]) == (400, "invalid_grant")
+    response = while_another_transaction_changes(AuthorizationCode, AuthorizationCode.objects.get().pk, "used_at = now()",
+                                                 lambda: exchange_code(Client(), site, code, pkce))
+    assert outcome(response) == (400, "invalid_grant")
     assert not OutstandingToken.objects.exists()
     assert AuditEvent.objects.filter(event_type="authorization_code_reuse").count() == 1
