@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.oauth import rotation
+from accounts.oauth import sql
 from accounts.oauth.registry import SiteRegistration, register_site
 
 SECRET = "marketplace-secret-for-tests-0123456789abcdef"
@@ -107,7 +107,7 @@ def write_path(request, monkeypatch):
     redemption, issuance records) and through the ORM elsewhere: both paths
     must keep every rule, so the tests that matter run on each."""
     if request.param == "orm":
-        monkeypatch.setattr(rotation, "available", lambda: False)
-    elif not rotation.available():
+        monkeypatch.setattr(sql, "one_statement_writes", lambda: False)
+    elif not sql.one_statement_writes():
         pytest.skip("the one-statement writes need PostgreSQL")
     return request.param

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts.audit import EventType, record_event
 from accounts.audit import logger as audit_logger
 from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, token_digest
-from accounts.oauth import denylist, rotation
+from accounts.oauth import denylist, rotation, sql
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens, mint_token_pair
 from accounts.oauth.recording import CodeNotRedeemed
@@ -57,7 +57,7 @@ def grant_authorization_code(request: TokenRequest) -> dict[str, object]:
     if not CODE_VERIFIER.match(verifier):
         raise invalid_request("code_verifier must be 43 to 128 unreserved characters")
 
-    if rotation.available():
+    if sql.one_statement_writes():
         return _redeem_in_one_statement(site, params, code, redirect_uri, verifier)
     return _redeem_through_orm(site, params, code, redirect_uri, verifier)
 
@@ -137,7 +137,7 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
     requested = params.get("scope", "").split() or granted
     # Native SSO refreshes also mint an ID token and device secret, and a scope
     # error must not pre-empt the reuse check: both take the general path.
-    if rotation.available() and "device_sso" not in granted and set(requested) <= set(granted):
+    if sql.one_statement_writes() and "device_sso" not in granted and set(requested) <= set(granted):
         return _refresh_in_one_statement(site, token, granted, [s for s in granted if s in requested])
     return _refresh_through_orm(site, params, token)
 

@@ -26,7 +26,7 @@ from accounts.models import (
     SSOSession,
     User,
 )
-from accounts.oauth import rotation
+from accounts.oauth import sql
 from accounts.sessions import link_session_to_site
 
 audit_logger = logging.getLogger("accounts.audit")
@@ -95,7 +95,7 @@ class CodeNotRedeemed(Exception):
 
 def record_issuance(issuance: IssuanceRecord) -> int:
     """Write the rows of one issuance; returns the outstanding token's id."""
-    if not rotation.available():
+    if not sql.one_statement_writes():
         return _record_through_orm(issuance)
     session = issuance.sso_session
     params = {

@@ -10,8 +10,8 @@ scope it was issued for, was never rotated, is not blacklisted, and its SSO
 session and account are live. Otherwise nothing is written and the outcome
 says which rule refused it, so the caller can apply the reuse policy.
 
-Other databases (SQLite in development) and Native SSO refreshes, which also
-mint an ID token and a device secret, take the ORM path in ``grants``.
+Other databases (``sql.one_statement_writes``) and Native SSO refreshes, which
+also mint an ID token and a device secret, take the ORM path in ``grants``.
 """
 
 from __future__ import annotations
@@ -51,10 +51,6 @@ class Replacement:
     created_at: datetime
     expires_at: datetime
     scope: str
-
-
-def available() -> bool:
-    return connection.vendor == "postgresql"
 
 
 _T = {
