@@ -135,9 +135,11 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
         raise invalid_grant("The refresh token is invalid or expired.") from None
     granted = str(token.get("scope", "")).split()
     requested = params.get("scope", "").split() or granted
-    # Native SSO refreshes also mint an ID token and device secret, and a scope
-    # error must not pre-empt the reuse check: both take the general path.
-    if sql.one_statement_writes() and "device_sso" not in granted and set(requested) <= set(granted):
+    # Native SSO refreshes also mint an ID token and device secret, a scope error
+    # must not pre-empt the reuse check, and the successors are signed from the
+    # token's own sub and sid: anything else takes the general path.
+    fast = "device_sso" not in granted and set(requested) <= set(granted) and "sub" in token and "sid" in token
+    if sql.one_statement_writes() and fast:
         return _refresh_in_one_statement(site, token, granted, [s for s in granted if s in requested])
     return _refresh_through_orm(site, params, token)
 
