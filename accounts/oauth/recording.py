@@ -2,14 +2,15 @@
 session record, the session's link to the site, and the audit event.
 
 On PostgreSQL the four writes are one statement (one round trip, inside the
-caller's transaction when there is one); elsewhere they go through the ORM.
-Both paths write the same rows; the test suite runs both.
+caller's transaction when there is one), and a code grant claims its
+authorization code in that same statement; elsewhere they go through the ORM
+(``sql.one_statement_writes``). Both paths write the same rows; the test suite
+runs both.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.audit import EventType, record_event
+from accounts.audit import logger as audit_logger
 from accounts.models import (
     AuditEvent,
     AuthorizationCode,
@@ -28,8 +30,6 @@ from accounts.models import (
 )
 from accounts.oauth import sql
 from accounts.sessions import link_session_to_site
-
-audit_logger = logging.getLogger("accounts.audit")
 
 
 @dataclass(frozen=True)
