@@ -15,7 +15,6 @@ from accounts.audit import EventType, record_event
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
 from accounts.oauth.backchannel import attempt_delivery
-from accounts.oauth.registry import forget_cached_registry
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
 from accounts.sessions import EndReason, end_sso_session
@@ -160,8 +159,7 @@ class PartnerSiteAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.allowed_cors_origins = sorted({origin_of(uri) for uri in obj.redirect_uris})
-        super().save_model(request, obj, form, change)
-        forget_cached_registry()
+        super().save_model(request, obj, form, change)  # evicts the cached copies (accounts.signals)
 
     @admin.action(description="Generate a new client secret (shown once)", permissions=["change"])
     def new_client_secret(self, request, queryset):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -56,5 +57,7 @@ def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
 @receiver(post_save, sender=PartnerSite)
 @receiver(post_delete, sender=PartnerSite)
 def on_site_changed(sender, instance, **kwargs):
-    # A deactivated site or a new client secret must take effect at once.
+    # A deactivated site or a new client secret must take effect at once; and
+    # again after commit, since a request may re-cache the old row meanwhile.
     forget_cached_registry(instance)
+    transaction.on_commit(lambda: forget_cached_registry(instance))

@@ -110,8 +110,7 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         if secret is not None:
             site.set_client_secret(secret)
         site.full_clean()
-        site.save()
-    forget_cached_registry()
+        site.save()  # evicts the cached copies (accounts.signals)
     return site, secret
 
 

@@ -282,3 +282,28 @@ def test_a_deactivated_client_or_a_replaced_secret_is_refused_at_once(tokens, si
     stored.is_active = False
     stored.save()
     assert refresh(tokens["refresh_token"]).json()["error"] == "invalid_client"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_site_cached_again_before_its_change_commits_is_evicted_at_commit(site):
+    import threading
+
+    from django.db import connections, transaction
+
+    from accounts.oauth.registry import _local_sites, active_site
+
+    def concurrent_request_caches_the_committed_row():
+        try:
+            assert active_site(site.client_id).is_active  # still the old, committed row
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        stored = PartnerSite.objects.get(pk=site.pk)
+        stored.is_active = False
+        stored.save()
+        reader = threading.Thread(target=concurrent_request_caches_the_committed_row)
+        reader.start()
+        reader.join()
+        _local_sites.pop(site.client_id, None)  # as if that request ran in another process
+    assert active_site(site.client_id) is None
