@@ -15,11 +15,13 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from accounts.models import Consent, SSOSession, User  # noqa: E402
+from accounts.models import Consent, RefreshTokenRecord, SSOSession, User  # noqa: E402
 from accounts.oauth.issuance import issue_tokens  # noqa: E402
 from accounts.oauth.registry import SiteRegistration, register_site  # noqa: E402
 from accounts.pii.blind_index import email_index  # noqa: E402
+from bench import history  # noqa: E402
 
 PASSWORD = "benchmark passphrase 2026"
 SECRET = "bench-client-secret-0123456789abcdefghij"
@@ -40,6 +42,20 @@ def seed_users(scale: int) -> float:
     return time.monotonic() - started
 
 
+def seed_history(site) -> None:
+    """Ended sign-in sessions with their rotated refresh tokens (see bench/history.py)."""
+    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[:history.MAX_USERS])
+    ended = timezone.now()
+    sessions = SSOSession.objects.bulk_create([SSOSession(user_id=pk, ended_at=ended, end_reason="logout")
+                                               for pk in user_ids], batch_size=5000)
+    session_of = {session.user_id: session.pk for session in sessions}
+    RefreshTokenRecord.objects.bulk_create([
+        RefreshTokenRecord(outstanding=token, sso_session_id=session_of[token.user_id], site=site,
+                           scope="openid email", rotated_at=ended)
+        for token in history.seed_rotated_tokens(user_ids)
+    ], batch_size=5000)
+
+
 def main(scale: int, refresh_clients: int, base_url: str) -> None:
     seed_seconds = seed_users(scale)
     sites = {}
@@ -51,6 +67,7 @@ def main(scale: int, refresh_clients: int, base_url: str) -> None:
         site, _ = register_site(SiteRegistration(client_id=client_id, name=client_id,
                                                  redirect_uris=[f"{base_url}/{client_id}/cb"], client_secret=SECRET, **extra))
         sites[client_id] = site
+    seed_history(sites["bench-web"])
     refresh_tokens = []
     with transaction.atomic():
         for i in range(refresh_clients):
