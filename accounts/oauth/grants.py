@@ -145,7 +145,7 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
 
 
 def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], scopes: list[str]) -> dict[str, object]:
-    # The claims of the presented token are ours (its signature was checked) and
+    # The claims of the presented token are ours (its MAC was checked) and
     # the statement re-checks them against the stored record, so the successors
     # can be signed before the one round trip that records them.
     issued, successor = mint_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes), sid=str(token["sid"]))

@@ -19,8 +19,9 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 from sso_project.keys import generate_signing_key_file
@@ -39,6 +40,16 @@ def _b64(number_or_bytes: int | bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+# Refresh tokens are read by this provider alone (RFC 6749 section 1.5: never by a
+# resource server), so they carry a MAC instead of a signature: HS256, under a key
+# derived from the ring key named by their ``kid``. They rotate and retire with
+# that key, no secret is added, and the JWKS reveals nothing of it. An RSA
+# signature costs about 25 times more and would let anyone holding the public key
+# check a token that only we ever need to check.
+ISSUER_ONLY_ALGORITHM = "HS256"
+_ISSUER_ONLY_INFO = b"sso refresh-token MAC, HS256, v1"
+
+
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
@@ -46,6 +57,7 @@ class SigningKey:
     created_at: datetime
     private_key: Any
     public_key: Any
+    issuer_only_secret: bytes  # the MAC key of tokens only this provider reads
 
     @classmethod
     def load(cls, path: Path) -> "SigningKey":
@@ -62,7 +74,8 @@ class SigningKey:
         else:
             raise KeyRingError(f"{path.name}: unsupported key type (RSA, P-256 or Ed25519)")
         created = datetime.fromtimestamp(int(match["created"]) / 1000, tz=dt_timezone.utc)
-        return cls(match["kid"], algorithm, created, private_key, private_key.public_key())
+        return cls(match["kid"], algorithm, created, private_key, private_key.public_key(),
+                   _issuer_only_secret(private_key, match["kid"]))
 
     def public_jwk(self) -> dict[str, str]:
         jwk = {"kid": self.kid, "use": "sig", "alg": self.algorithm}
@@ -75,6 +88,12 @@ class SigningKey:
                     "x": _b64(numbers.x.to_bytes(32, "big")), "y": _b64(numbers.y.to_bytes(32, "big"))}
         raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {**jwk, "kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
+
+
+def _issuer_only_secret(private_key: Any, kid: str) -> bytes:
+    material = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=kid.encode(), info=_ISSUER_ONLY_INFO).derive(material)
 
 
 def retirement_grace() -> timedelta:

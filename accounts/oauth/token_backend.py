@@ -1,7 +1,8 @@
 """simplejwt's TokenBackend, extended to sign with the key ring and verify by ``kid``.
 
 Verification never trusts the token's header for the algorithm: the key
-named by ``kid`` fixes it, so ``alg: none`` and HS256-signed-with-the-public-key
+named by ``kid`` and the kind of token fix it (the key's own algorithm, or HS256
+under its derived MAC key for refresh tokens, which only this provider reads), so ``alg: none`` and HS256-signed-with-the-public-key
 tokens fail, and the ``typ`` header must be the one expected for the kind of
 token being read (RFC 8725 section 3.11), so one kind is never taken for another.
 """
@@ -17,7 +18,7 @@ from django.conf import settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 
-from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.keyring import ISSUER_ONLY_ALGORITHM, SigningKey, signing_keyring
 
 
 def unverified_header(token: str) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def unverified_header(token: str) -> dict[str, Any]:
 
 
 class KeyRingTokenBackend(TokenBackend):
-    def __init__(self, typ: str, audience: str | None = None, *, verify_exp: bool = True):
+    def __init__(self, typ: str, audience: str | None = None, *, verify_exp: bool = True, issuer_only: bool = False):
         super().__init__(
             algorithm="RS256",  # placeholder for simplejwt's check: the ring's keys decide
             issuer=settings.SSO["ISSUER"],
@@ -43,13 +44,21 @@ class KeyRingTokenBackend(TokenBackend):
         )
         self.typ = typ
         self.verify_exp = verify_exp  # False only for id_token_hint, which may have expired
+        self.issuer_only = issuer_only  # MAC'd, not signed: see accounts.oauth.keyring
+
+    def _algorithm_and_keys(self, key: SigningKey) -> tuple[str, Any, Any]:
+        """(algorithm, signing key, verification key) of this kind of token under ``key``."""
+        if self.issuer_only:
+            return ISSUER_ONLY_ALGORITHM, key.issuer_only_secret, key.issuer_only_secret
+        return key.algorithm, key.private_key, key.public_key
 
     def encode(self, payload: dict[str, Any]) -> str:
         key = signing_keyring().current
+        algorithm, signing_key, _ = self._algorithm_and_keys(key)
         claims = {**payload, "iss": self.issuer}
         if self.audience is not None:
             claims["aud"] = self.audience
-        return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": self.typ})
+        return jwt.encode(claims, signing_key, algorithm=algorithm, headers={"kid": key.kid, "typ": self.typ})
 
     def decode(self, token: str, verify: bool = True) -> dict[str, Any]:
         header = unverified_header(token)
@@ -60,13 +69,14 @@ class KeyRingTokenBackend(TokenBackend):
         key = signing_keyring().verification_key(str(header.get("kid", "")))
         if key is None:
             raise TokenBackendError("Token is signed by an unknown key")
-        if header.get("alg") != key.algorithm:
+        algorithm, _, verification_key = self._algorithm_and_keys(key)
+        if header.get("alg") != algorithm:
             raise TokenBackendError("Token algorithm does not match its key")
         try:
             return jwt.decode(
                 token,
-                key.public_key,
-                algorithms=[key.algorithm],
+                verification_key,
+                algorithms=[algorithm],
                 issuer=self.issuer,
                 audience=self.audience,
                 leeway=self.get_leeway(),

@@ -17,6 +17,7 @@ from accounts.oauth.token_backend import KeyRingTokenBackend
 
 class SSOToken(Token):
     jwt_typ: str = "JWT"
+    issuer_only: bool = False  # read by this provider alone: MAC'd, not signed
     audience: str | None = None
 
     def __init__(self, token: str | None = None, verify: bool = True, *, audience: str | None = None):
@@ -25,7 +26,7 @@ class SSOToken(Token):
 
     @property
     def token_backend(self) -> KeyRingTokenBackend:
-        return KeyRingTokenBackend(self.jwt_typ, audience=self.audience)
+        return KeyRingTokenBackend(self.jwt_typ, audience=self.audience, issuer_only=self.issuer_only)
 
     def set_claims(self, **claims: Any) -> "SSOToken":
         for name, value in claims.items():
@@ -54,11 +55,13 @@ class SSORefreshToken(BlacklistMixin, SSOToken):
     """Refresh token: rotated at every use, revocable through simplejwt's blacklist.
 
     Only its ``jti`` and a SHA-256 digest are stored (accounts.oauth.refresh),
-    never the token text that simplejwt's OutstandingToken would keep.
+    never the token text that simplejwt's OutstandingToken would keep. Only this
+    provider reads it, so it is MAC'd under the ring key, not signed.
     """
 
     token_type = "refresh"
     jwt_typ = "rt+jwt"
+    issuer_only = True
     lifetime = settings.SSO["REFRESH_TOKEN_LIFETIME"]
 
     def verify(self) -> None:

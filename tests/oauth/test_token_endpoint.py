@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hmac
+import json
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshTokenRecord, SSOSession
 from accounts.oauth.claims import token_hash
+from accounts.oauth.keyring import signing_keyring
 from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +222,43 @@ def test_refresh_can_narrow_but_not_widen_scope(write_path, tokens):
 def test_an_id_token_or_access_token_is_not_a_refresh_token(write_path, tokens):
     for other in (tokens["id_token"], tokens["access_token"]):
         assert refresh(other).json()["error"] == "invalid_grant"
+
+
+def test_refresh_tokens_carry_a_mac_that_no_published_key_or_signature_can_stand_in_for(write_path, tokens):
+    header, payload = jwt.get_unverified_header(tokens["refresh_token"]), claims(tokens["refresh_token"])
+    key = signing_keyring().current
+    assert (header["alg"], header["kid"]) == ("HS256", key.kid)
+    public_pem = key.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    headers = {"kid": key.kid, "typ": "rt+jwt"}
+    forgeries = [
+        jwt.encode(payload, key.private_key, algorithm="RS256", headers=headers),  # a valid signature, wrong kind
+        _hs256(payload, headers, public_pem),  # the published key as MAC secret
+        _hs256(payload, headers, b"s" * 32),
+    ]
+    for forged in forgeries:
+        assert refresh(forged).json()["error"] == "invalid_grant"
+    assert RefreshTokenRecord.objects.filter(rotated_at__isnull=False).count() == 0
+    assert refresh(tokens["refresh_token"]).status_code == 200
+
+
+def _hs256(payload: dict, headers: dict, secret: bytes) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', **headers}).encode())}.{b64(json.dumps(payload).encode())}"
+    return f"{signing_input}.{b64(hmac.new(secret, signing_input.encode(), 'sha256').digest())}"
+
+
+def test_refresh_tokens_stay_usable_across_a_signing_key_rotation(write_path, tokens, tmp_path, settings):
+    old_kid = jwt.get_unverified_header(tokens["refresh_token"])["kid"]
+    folder = Path(settings.SSO["SIGNING_KEY_DIR"])
+    for pem in folder.glob("*.pem"):
+        shutil.copy(pem, tmp_path)
+    settings.SSO = {**settings.SSO, "SIGNING_KEY_DIR": tmp_path}
+    call_command("rotate_signing_key")
+    rotated = refresh(tokens["refresh_token"])
+    assert rotated.status_code == 200, rotated.content
+    assert jwt.get_unverified_header(rotated.json()["refresh_token"])["kid"] not in (old_kid, None)
+    assert refresh(rotated.json()["refresh_token"]).status_code == 200
 
 
 def test_public_client_uses_pkce_without_a_secret(db, browser):
