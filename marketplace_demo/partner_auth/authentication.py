@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -11,15 +9,24 @@ from rest_framework.exceptions import AuthenticationFailed
 from marketplace_demo.partner_auth.verify import InvalidToken, verify_access_token
 
 
-@dataclass(frozen=True)
 class TokenUser:
     """The user as this site knows them: the IdP's ``sub`` for this site, and the token's scopes."""
 
-    sub: str
-    scopes: frozenset[str]
-    claims: dict
-
+    __slots__ = ("sub", "claims", "_scopes")
     is_authenticated = True
+
+    def __init__(self, sub: str, claims: dict):
+        self.sub, self.claims, self._scopes = sub, claims, None
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        # Built on first use: most requests of a verified token never ask.
+        if self._scopes is None:
+            self._scopes = frozenset(str(self.claims.get("scope", "")).split())
+        return self._scopes
+
+    def __repr__(self) -> str:
+        return f"TokenUser(sub={self.sub!r})"
 
 
 class IdPAccessTokenAuthentication(BaseAuthentication):
@@ -35,7 +42,7 @@ class IdPAccessTokenAuthentication(BaseAuthentication):
             claims = verify_access_token(token.strip(), issuer=config["ISSUER"], audience=config["AUDIENCE"])
         except InvalidToken as error:
             raise AuthenticationFailed(f"Invalid access token: {error}") from None
-        user = TokenUser(sub=claims["sub"], scopes=frozenset(str(claims.get("scope", "")).split()), claims=claims)
+        user = TokenUser(claims["sub"], claims)
         return user, claims
 
     def authenticate_header(self, request) -> str:
