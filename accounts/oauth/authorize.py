@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.audit import EventType, record_event
 from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession, token_digest
+from accounts.oauth import consented_code, sql
 from accounts.oauth.registry import active_site
 from accounts.sessions import link_session_to_site
 
@@ -157,6 +158,23 @@ def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=N
 def withdraw_consent(consent: Consent, request=None) -> None:
     record_event(EventType.CONSENT_WITHDRAWN, user=consent.user, client_id=consent.site.client_id, request=request)
     consent.delete()
+
+
+def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession) -> str | None:
+    """The redirect carrying a new code, or None (and nothing written) while the
+    user has still to consent: the silent-SSO path of the authorization endpoint."""
+    if "consent" in areq.prompt:
+        return None
+    if not sql.one_statement_writes():
+        return None if needs_consent(areq, sso_session) else issue_authorization_code(areq, sso_session)
+    code, now = secrets.token_urlsafe(32), timezone.now()
+    written = consented_code.insert_if_consented(
+        first_party=areq.site.first_party, user_id=sso_session.user_id, site_id=areq.site.pk,
+        sso_session_id=sso_session.pk, scopes=list(areq.scopes), code_hash=token_digest(code),
+        redirect_uri=areq.redirect_uri, nonce=areq.nonce, code_challenge=areq.code_challenge,
+        auth_time=sso_session.auth_time, now=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+    )
+    return areq.redirect_with({"code": code}) if written else None
 
 
 def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession) -> str:

@@ -20,7 +20,7 @@ from accounts.oauth.authorize import (
     AuthorizationRequest,
     grant_consent,
     issue_authorization_code,
-    needs_consent,
+    issue_code_if_consented,
     needs_login,
 )
 from accounts.oauth.claims import identity_claims
@@ -75,14 +75,15 @@ def authorize(request) -> HttpResponse:
             return redirect(issue_authorization_code(areq, sso_session))
         return redirect(areq.redirect_with({"error": "access_denied", "error_description": "The user declined."}))
 
-    if needs_consent(areq, sso_session):
-        if "none" in areq.prompt:
-            return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
-        scopes = [(scope, settings.SSO["SCOPES"][scope]) for scope in areq.scopes]
-        return render(request, "accounts/consent.html", {
-            "site": areq.site, "scopes": scopes, "params": areq.as_params(without_prompt="login"),
-        })
-    return redirect(issue_authorization_code(areq, sso_session))
+    with_code = issue_code_if_consented(areq, sso_session)
+    if with_code is not None:
+        return redirect(with_code)
+    if "none" in areq.prompt:
+        return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
+    scopes = [(scope, settings.SSO["SCOPES"][scope]) for scope in areq.scopes]
+    return render(request, "accounts/consent.html", {
+        "site": areq.site, "scopes": scopes, "params": areq.as_params(without_prompt="login"),
+    })
 
 
 @csrf_exempt

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuthorizationCode, Consent, SSOSession
+from accounts.models import AuthorizationCode, Consent, SessionSite, SSOSession, User
 from tests.oauth_helpers import Pkce, authorize_params, obtain_code, query_of
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +41,21 @@ def test_consent_is_remembered_so_the_next_visit_is_single_sign_on(site, browser
     assert query["state"] == "state-123" and query["iss"] == "http://localhost:8000" and query["code"]
 
 
-def test_more_scopes_than_consented_ask_again(site, browser):
+def test_more_scopes_than_consented_ask_again_and_write_nothing(site, browser):
     obtain_code(browser, site, Pkce.new(), scope="openid")
+    links, codes = SessionSite.objects.count(), AuthorizationCode.objects.count()
+    assert browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), scope="openid email")).status_code == 200
+    assert (SessionSite.objects.count(), AuthorizationCode.objects.count()) == (links, codes)
+
+
+def test_consent_covers_scopes_in_any_order_for_its_own_user_only(site, browser, user):
+    Consent.objects.create(user=user, site=site, scopes=["email", "profile", "openid"])
+    response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), scope="openid email"))
+    assert "code" in query_of(response["Location"])
+    stored = AuthorizationCode.objects.get()
+    assert (stored.scope, stored.user_id) == ("openid email", user.pk)
+    assert SessionSite.objects.filter(site=site, sso_session=stored.sso_session).exists()
+    Consent.objects.filter(user=user).update(user=User.objects.create_user(email="other@example.org", password="x" * 12))
     assert browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), scope="openid email")).status_code == 200
 
 
