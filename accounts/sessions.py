@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event
+from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SessionSite, SSOSession, User
 from accounts.network import network_id
 from accounts.oauth import backchannel, denylist
@@ -116,9 +117,14 @@ def end_user_sessions(
     return sum(end_sso_session(session, reason, request=request) for session in sessions)
 
 
+_SESSION = Part.of(SSOSession, "s")
+_LIVE_BY_SID = JoinedRead([_SESSION], f"FROM {_SESSION.table} WHERE s.sid = %s AND s.ended_at IS NULL")
+
+
 def live_sso_session(sid: str) -> SSOSession | None:
     """The live SSO session ``sid``, or None; records its use at a one-minute resolution."""
-    session = SSOSession.objects.filter(sid=sid, ended_at__isnull=True).first()
+    found = _LIVE_BY_SID.fetch([sid])
+    session = found[0] if found else None
     if session is None:
         return None
     now = timezone.now()

@@ -8,18 +8,29 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
-from accounts.models import PartnerSite, SSOSession, token_digest
+from accounts.joined_rows import JoinedRead, Part
+from accounts.models import PartnerSite, SSOSession, User, token_digest
 from accounts.sessions import sso_session_ended
 from tokenexchange.models import DeviceSecret
 
+# The account's email and name are read (and decrypted) only if a claim needs them.
+_SECRET, _SESSION, _USER = (Part.of(DeviceSecret, "d"), Part.of(SSOSession, "s"),
+                            Part.of(User, "u", defer=("email", "name")))
+_BY_HASH = JoinedRead([_SECRET, _SESSION, _USER], f"""
+    FROM {_SECRET.table} JOIN {_SESSION.table} ON s.id = d.sso_session_id JOIN {_USER.table} ON u.id = s.user_id
+    WHERE d.secret_hash = %s""")
+
 
 def live_device_secret(raw: str) -> DeviceSecret | None:
+    """The live device secret ``raw``, with its SSO session and account, or None."""
     if not raw or len(raw) > 512:
         return None
-    # The account's email and name are read (and decrypted) only if a claim needs them.
-    secret = (DeviceSecret.objects.select_related("sso_session__user").defer("sso_session__user__email", "sso_session__user__name")
-              .filter(secret_hash=token_digest(raw)).first())
-    return secret if secret is not None and secret.is_live() else None
+    found = _BY_HASH.fetch([token_digest(raw)])
+    if found is None:
+        return None
+    secret, session, user = found
+    session.user, secret.sso_session = user, session
+    return secret if secret.is_live() else None
 
 
 def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, presented: str | None) -> str:
