@@ -47,8 +47,9 @@ def login_view(request):
             if user is not None:
                 if request.user.is_authenticated and request.user.pk != user.pk:
                     logout(request)  # ends the other account's SSO session on this browser
-                # One commit for the new session key, last_login, the SSO session and its
-                # audit event: all of them or none.
+                # One commit for last_login, the SSO session and its audit event: all of
+                # them or none. The new session key is written by the response
+                # (accounts.session_engines).
                 with transaction.atomic():
                     login(request, user)  # rotates the session key (fixation defence)
                 return redirect(_safe_next(request))

@@ -174,7 +174,7 @@ if REDIS_URL:
             "OPTIONS": {"FALLBACK_TABLE": "sso_cache"},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "accounts.session_engines.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -187,6 +187,7 @@ else:
         },
     }
     AXES_CACHE = "axes"
+    SESSION_ENGINE = "accounts.session_engines.db"
 
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 SESSION_COOKIE_HTTPONLY = True

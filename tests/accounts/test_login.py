@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.forms import INVALID_LOGIN
@@ -40,6 +47,30 @@ def test_session_id_is_rotated_at_login(client, user, password):
     before = client.session.session_key
     post_login(client, user.email, password)
     assert client.session.session_key != before
+
+
+def test_login_moves_the_session_to_a_new_key_and_the_old_key_is_dead(client, user, password):
+    session = client.session
+    session["hint"] = "kept across the login"
+    session.save()
+    before = session.session_key
+    post_login(client, user.email, password)
+    after = client.session
+    assert after.session_key != before and after["hint"] == "kept across the login"
+    assert not Session.objects.filter(session_key=before).exists()
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(before)  # nor in the cache
+    fixed = Client()
+    fixed.cookies[settings.SESSION_COOKIE_NAME] = before  # what a fixation attacker holds
+    assert fixed.get(reverse("accounts:account")).status_code == 302  # sent to the login page
+
+
+def test_a_login_writes_its_session_row_once(client, user, password):
+    client.get(LOGIN)
+    with CaptureQueriesContext(connection) as queries:
+        assert post_login(client, user.email, password).status_code == 302
+    session_sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    assert len(session_sql) == 1 and session_sql[0].startswith("INSERT"), session_sql
+    assert Session.objects.get(session_key=client.session.session_key).get_decoded()["sso_sid"]
 
 
 def test_unknown_email_and_wrong_password_answer_alike(client, user):
