@@ -4,8 +4,10 @@
 The server under test is gunicorn with one sync worker pinned to CPU 0 on
 PostgreSQL (and Redis when REDIS_URL is set) with production settings; this
 load generator pins itself to CPU 1. Each figure: a warm-up, then a fixed
-duration; requests/s, p50, p99 and errors. Results go to bench/results/latest.json
-and a table on stdout. Numbers, never pass/fail.
+duration; requests/s, p50, p99 and errors. Figures compared with each other (our
+refresh and the simplejwt baseline; login and the Argon2id verification rate)
+run in alternating slices, so that both see the machine's drift. Results go to
+bench/results/latest.json and a table on stdout. Numbers, never pass/fail.
 """
 
 from __future__ import annotations
@@ -214,40 +216,24 @@ def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
     return json.loads(out)
 
 
-def measure_idp(args, results: dict) -> None:
-    database, port = "sso_bench", 18000
-    base = f"http://127.0.0.1:{port}"
+IDP_PORT, VANILLA_PORT = 18000, 18001
+SLICES = 2  # compared figures alternate in this many slices each (see alternate)
+
+
+def start_idp(args) -> tuple[subprocess.Popen, str, dict, dict]:
+    database = "sso_bench"
+    base = f"http://127.0.0.1:{IDP_PORT}"
     psql(f"DROP DATABASE IF EXISTS {database}")
     psql(f"CREATE DATABASE {database}")
-    env = server_env(database, port)
+    env = server_env(database, IDP_PORT)
     seeded = seed(env, args.scale, args.clients, base)
     analyze(database)
-    results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
-    server = start_gunicorn(env, port)
-    try:
-        # Scenarios are built lazily (some sign users in first). Refresh goes first:
-        # it is compared with the vanilla baseline, which runs on a freshly seeded
-        # database too, before other figures' writes wake autovacuum.
-        figures = [
-            ("refresh_per_s", lambda: [refresh_scenario(base, seeded, t) for t in seeded["refresh_tokens"]]),
-            ("login_per_s", lambda: [login_scenario(base, seeded, i) for i in range(4)]),
-            ("silent_sso_per_s", lambda: [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]),
-            ("native_sso_exchange_per_s", lambda: [native_sso_scenario(base, seeded, i) for i in range(args.clients)]),
-        ]
-        for name, scenarios in figures:
-            if args.only and name not in args.only:
-                continue
-            result = load.run(name, scenarios(), args.warmup, args.duration).summary()
-            results[name] = result
-            print(f"{name}: {result}", flush=True)
-            if name == "refresh_per_s":
-                results["rss_mb"] = worker_rss_mb(server)
-    finally:
-        stop(server)
+    return start_gunicorn(env, IDP_PORT), base, seeded, env
 
 
-def measure_vanilla(args, results: dict) -> None:
-    database, port = "sso_bench_vanilla", 18001
+def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
+    """The plain simplejwt TokenRefreshView (bench/vanilla_settings.py), RS256, same set-up."""
+    database = "sso_bench_vanilla"
     psql(f"DROP DATABASE IF EXISTS {database}")
     psql(f"CREATE DATABASE {database}")
     from cryptography.hazmat.primitives import serialization
@@ -265,19 +251,83 @@ def measure_vanilla(args, results: dict) -> None:
     tokens = json.loads(subprocess.run([sys.executable, "-m", "bench.vanilla_seed", str(args.clients)], cwd=ROOT,
                                        env=env, check=True, capture_output=True, text=True).stdout)["refresh_tokens"]
     analyze(database)
-    server = start_gunicorn(env, port, "sso_project.wsgi:application")
-    base = f"http://127.0.0.1:{port}"
+    return start_gunicorn(env, VANILLA_PORT), f"http://127.0.0.1:{VANILLA_PORT}", tokens
+
+
+def alternate(measures: dict, warmup: float, duration: float) -> dict[str, load.Result]:
+    """Run the compared measures in turn, SLICES times, each slice a SLICES-th of
+    ``duration`` (only the first slice of each warms up), and merge each one's
+    slices. This machine's speed drifts by a third within minutes; alternating,
+    a figure and the figure it is compared with see the same drift."""
+    parts: dict[str, list[load.Result]] = {name: [] for name in measures}
+    for index in range(SLICES):
+        for name, measure in measures.items():
+            parts[name].append(measure(warmup if index == 0 else 0.0, duration / SLICES))
+    return {name: load.Result(name, results[0].clients, sum(r.seconds for r in results),
+                              sum(r.iterations for r in results), sum(r.errors for r in results),
+                              [ms for r in results for ms in r.latencies_ms])
+            for name, results in parts.items()}
+
+
+def argon2_slice(env: dict):
+    """One slice of the hash's limit, in a process of its own pinned to the server's core."""
+    def measure(warmup: float, seconds: float) -> load.Result:
+        out = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", "argon2", str(seconds)],
+                             cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        counted = json.loads(out)
+        return load.Result("argon2_verify_per_s", 1, counted["seconds"], counted["count"], 0, [])
+    return measure
+
+
+def record(results: dict, measured: dict[str, load.Result]) -> None:
+    for name, result in measured.items():
+        if result.latencies_ms:
+            results[name] = result.summary()
+        else:  # an in-process rate
+            results[name] = round(result.iterations / result.seconds, 1)
+        print(f"{name}: {results[name]}", flush=True)
+
+
+def measure_servers(args, results: dict) -> None:
+    wanted = lambda name: not args.only or name in args.only  # noqa: E731
+    idp, base, seeded, env = start_idp(args)
+    results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
+    vanilla = start_vanilla(args) if wanted("vanilla_simplejwt_refresh_per_s") else None
     try:
-        scenarios = [vanilla_refresh_scenario(base, t) for t in tokens]
-        result = load.run("vanilla", scenarios, args.warmup, args.duration).summary()
-        results["vanilla_simplejwt_refresh_per_s"] = result
-        print(f"vanilla_simplejwt_refresh_per_s: {result}", flush=True)
+        # Refresh and its baseline first, on freshly seeded databases, before
+        # other figures' writes wake autovacuum; then login beside the hash.
+        refresh = {}
+        if wanted("refresh_per_s"):
+            ours = [refresh_scenario(base, seeded, token) for token in seeded["refresh_tokens"]]
+            refresh["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
+        if vanilla is not None:
+            theirs = [vanilla_refresh_scenario(vanilla[1], token) for token in vanilla[2]]
+            refresh["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
+                "vanilla", theirs, warmup, seconds)
+        record(results, alternate(refresh, args.warmup, args.duration))
+        if "refresh_per_s" in refresh:
+            results["rss_mb"] = worker_rss_mb(idp)
+        if wanted("login_per_s"):
+            logins = [login_scenario(base, seeded, i) for i in range(4)]
+            record(results, alternate({
+                "login_per_s": lambda warmup, seconds: load.run("login", logins, warmup, seconds),
+                "argon2_verify_per_s": argon2_slice(env),
+            }, args.warmup, args.duration))
+        # Scenarios are built lazily: they sign users in first.
+        for name, scenarios in (
+            ("silent_sso_per_s", lambda: [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]),
+            ("native_sso_exchange_per_s", lambda: [native_sso_scenario(base, seeded, i) for i in range(args.clients)]),
+        ):
+            if wanted(name):
+                record(results, {name: load.run(name, scenarios(), args.warmup, args.duration)})
     finally:
-        stop(server)
+        stop(idp)
+        if vanilla is not None:
+            stop(vanilla[0])
 
 
 def measure_in_process(args, results: dict) -> None:
-    env = server_env("sso_bench", 18000)
+    env = server_env("sso_bench", IDP_PORT)
     out = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", str(args.duration)],
                          cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     figures = json.loads(out)
@@ -312,11 +362,10 @@ def main() -> None:
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     results: dict = {"revision": revision, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                        "platform": platform.platform()},
-                     "method": "gunicorn 1 sync worker on CPU 0, load generator on CPU 1, PostgreSQL"
+                     "method": f"gunicorn 1 sync worker on CPU 0, load generator on CPU 1, compared figures in {SLICES} "
+                               "alternating slices each, PostgreSQL"
                                + (", Redis" if USE_REDIS else ", no Redis (database cache)")}
-    measure_idp(args, results)
-    if not args.only or "vanilla_simplejwt_refresh_per_s" in args.only:
-        measure_vanilla(args, results)
+    measure_servers(args, results)
     if not args.only or "in_process" in args.only:
         measure_in_process(args, results)
     RESULTS.mkdir(parents=True, exist_ok=True)
