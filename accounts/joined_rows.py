@@ -81,3 +81,13 @@ class JoinedRead:
             instances.append(part.load(row[start:start + len(part.fields)]))
             start += len(part.fields)
         return instances
+
+    def fetch_related(self, params: list, *relations: str) -> models.Model | None:
+        """The first part's instance with each later one set as ``relations[i]`` of the
+        one before it, as ``select_related`` leaves them; None when no row matches."""
+        found = self.fetch(params)
+        if found is None:
+            return None
+        for instance, relation, related in zip(found[:-1], relations, found[1:], strict=True):
+            setattr(instance, relation, related)
+        return found[0]

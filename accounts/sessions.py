@@ -123,8 +123,7 @@ _LIVE_BY_SID = JoinedRead([_SESSION], f"FROM {_SESSION.table} WHERE s.sid = %s A
 
 def live_sso_session(sid: str) -> SSOSession | None:
     """The live SSO session ``sid``, or None; records its use at a one-minute resolution."""
-    found = _LIVE_BY_SID.fetch([sid])
-    session = found[0] if found else None
+    session = _LIVE_BY_SID.fetch_related([sid])
     if session is None:
         return None
     now = timezone.now()

@@ -25,12 +25,8 @@ def live_device_secret(raw: str) -> DeviceSecret | None:
     """The live device secret ``raw``, with its SSO session and account, or None."""
     if not raw or len(raw) > 512:
         return None
-    found = _BY_HASH.fetch([token_digest(raw)])
-    if found is None:
-        return None
-    secret, session, user = found
-    session.user, secret.sso_session = user, session
-    return secret if secret.is_live() else None
+    secret = _BY_HASH.fetch_related([token_digest(raw)], "sso_session", "user")
+    return secret if secret is not None and secret.is_live() else None
 
 
 def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, presented: str | None) -> str:

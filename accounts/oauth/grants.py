@@ -74,10 +74,16 @@ def _check_redeemable(row: AuthorizationCode, redirect_uri: str, verifier: str) 
         raise invalid_grant("The sign-in session has ended.")
 
 
+_CODE, _SESSION, _USER = Part.of(AuthorizationCode, "c"), Part.of(SSOSession, "s"), Part.of(User, "u")
+_CODE_BY_HASH = JoinedRead([_CODE, _SESSION, _USER], f"""
+    FROM {_CODE.table} JOIN {_SESSION.table} ON s.id = c.sso_session_id JOIN {_USER.table} ON u.id = s.user_id
+    WHERE c.code_hash = %s""")
+
+
 def _redeem_in_one_statement(site, params: QueryDict, code: str, redirect_uri: str, verifier: str) -> dict[str, object]:
     # Read without a lock, check, sign; then one statement claims the code (locked,
     # and checked again) and records what it issued, or writes nothing.
-    row = _code_with_session_and_user(code)
+    row = _CODE_BY_HASH.fetch_related([token_digest(code)], "sso_session", "user")
     if row is None or row.site_id != site.pk:
         raise invalid_grant("The authorization code is invalid.")
     if row.used_at is None:
@@ -93,20 +99,6 @@ def _redeem_in_one_statement(site, params: QueryDict, code: str, redirect_uri: s
             return issued.response_body()
     return _redeem_through_orm(site, params, code, redirect_uri, verifier)
 
-
-_CODE, _SESSION, _USER = Part.of(AuthorizationCode, "c"), Part.of(SSOSession, "s"), Part.of(User, "u")
-_CODE_BY_HASH = JoinedRead([_CODE, _SESSION, _USER], f"""
-    FROM {_CODE.table} JOIN {_SESSION.table} ON s.id = c.sso_session_id JOIN {_USER.table} ON u.id = s.user_id
-    WHERE c.code_hash = %s""")
-
-
-def _code_with_session_and_user(code: str) -> AuthorizationCode | None:
-    found = _CODE_BY_HASH.fetch([token_digest(code)])
-    if found is None:
-        return None
-    row, session, user = found
-    session.user, row.sso_session = user, session
-    return row
 
 
 def _redeem_through_orm(site, params: QueryDict, code: str, redirect_uri: str, verifier: str) -> dict[str, object]:

@@ -1,10 +1,11 @@
 """simplejwt's TokenBackend, extended to sign with the key ring and verify by ``kid``.
 
-Verification never trusts the token's header for the algorithm: the key
-named by ``kid`` and the kind of token fix it (the key's own algorithm, or HS256
-under its derived MAC key for refresh tokens, which only this provider reads), so ``alg: none`` and HS256-signed-with-the-public-key
-tokens fail, and the ``typ`` header must be the one expected for the kind of
-token being read (RFC 8725 section 3.11), so one kind is never taken for another.
+Verification never trusts the token's header for the algorithm: the key named
+by ``kid`` and the kind of token fix it (the key's own algorithm; HS256 under the
+key's derived MAC key for refresh tokens, which only this provider reads), so
+``alg: none`` and HS256-signed-with-the-public-key tokens fail, and the ``typ``
+header must be the one expected for the kind of token being read (RFC 8725
+section 3.11), so one kind is never taken for another.
 """
 
 from __future__ import annotations

@@ -49,5 +49,13 @@ def test_read_fields_are_converted_as_by_the_orm(session):
     assert user.get_deferred_fields() == set()
 
 
+def test_related_instances_are_set_as_select_related_leaves_them(session):
+    loaded = BY_SID.fetch_related([session.sid], "user")
+    with CaptureQueriesContext(connection) as queries:
+        assert (loaded.user.pk, loaded.user_id) == (session.user_id, session.user_id)
+    assert len(queries) == 0
+
+
 def test_no_row_is_none(session):
     assert BY_SID.fetch(["no-such-sid"]) is None
+    assert BY_SID.fetch_related(["no-such-sid"], "user") is None
