@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import CHROMIUM
 
@@ -32,6 +33,9 @@ def chromium(monkeypatch):
         ])
         yield browser
         browser.close()
+        # ORM calls made while Playwright's event loop runs use connections of that
+        # context (asgiref's Local); close them here, or one outlives the test run.
+        connections.close_all()
 
 
 class Steps:
