@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
+from accounts import signed_in_user
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.sessions import current_sid, live_sso_session
 
@@ -19,21 +20,26 @@ class SSOSessionMiddleware:
 
     Ending an SSO session (sign out everywhere, admin terminate, a password
     change elsewhere) must stop the IdP's own browser session at once, not at
-    cookie expiry.
+    cookie expiry. Its one read of the live session also loads the browser's
+    user, which ``request.user`` then is (see accounts/signed_in_user.py).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            sid = current_sid(request)
-            session = live_sso_session(sid) if sid else None
+        sid = current_sid(request)
+        session = live_sso_session(sid) if sid else None
+        if session is not None and signed_in_user.accepts(request, session.user):
+            # One read for the session and its user, not one each.
+            signed_in_user.sign_in_for_request(request, session.user)
+            request.sso_session = session  # the views need it too
+        elif request.user.is_authenticated:  # Django's own path decided
             if session is None or session.user_id != request.user.pk:
                 logout(request)
             else:
                 session.user = request.user
-                request.sso_session = session  # the views need it too: one query, not two
+                request.sso_session = session
         return self.get_response(request)
 
 

@@ -36,7 +36,10 @@ def on_login(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     sid = current_sid(request) if request is not None else None
-    sso_session = SSOSession.objects.filter(sid=sid).first() if sid else None
+    # Only the user's own: a browser session whose sid names another user's SSO
+    # session is signed out by SSOSessionMiddleware, and must not end theirs.
+    owned = {"user": user} if user is not None else {}
+    sso_session = SSOSession.objects.filter(sid=sid, **owned).first() if sid else None
     if sso_session is not None:
         end_sso_session(sso_session, EndReason.LOGOUT, request=request)
     if user is not None:
