@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.network import network_id
@@ -22,9 +24,11 @@ def record_event(
     actor: User | None = None,
     sid: str = "",
     client_id: str = "",
+    occurred_at: datetime | None = None,
     **detail,
 ) -> AuditEvent:
     event = AuditEvent.objects.create(
+        occurred_at=occurred_at or timezone.now(),
         event_type=event_type,
         user=user,
         actor=actor,

@@ -17,10 +17,12 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event
+from accounts.audit import logger as audit_logger
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SessionSite, SSOSession, User
 from accounts.network import network_id
-from accounts.oauth import backchannel, denylist
+from accounts.oauth import backchannel, denylist, sql
+from accounts.session_start import insert_started_session
 
 SID_KEY = "sso_sid"
 
@@ -34,16 +36,35 @@ EndReason = SSOSession.EndReason
 
 def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
     """Begin an SSO session at password login, or renew ``auth_time`` when the
-    browser's live session of the same user re-authenticated (prompt=login, max_age)."""
+    browser's live session of the same user re-authenticated (prompt=login,
+    max_age); either way with the user's ``last_login`` and a ``login_success``
+    audit event, all written or none."""
     sid = current_sid(request)
     existing = SSOSession.objects.active().filter(sid=sid, user=user).first() if sid else None
+    now = timezone.now()
     if existing is not None:
-        existing.auth_time = timezone.now()
-        existing.save(update_fields=["auth_time"])
+        with transaction.atomic():
+            existing.auth_time = now
+            existing.save(update_fields=["auth_time"])
+            _signed_in(request, user, existing, now)
         return existing
-    session = SSOSession.objects.create(user=user, network_id=network_id(request))
+    session = SSOSession(user=user, network_id=network_id(request))
+    if sql.one_statement_writes():
+        insert_started_session(session, now)
+        audit_logger.info("audit %s user=%s sid=%s", EventType.LOGIN_SUCCESS, user.pk, session.sid[:8])
+    else:
+        with transaction.atomic():
+            session.started_at = session.auth_time = session.last_used_at = now
+            session.save(force_insert=True)
+            _signed_in(request, user, session, now)
+    user.last_login = now
     request.session[SID_KEY] = session.sid
     return session
+
+
+def _signed_in(request: HttpRequest, user: User, session: SSOSession, now) -> None:
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=session.sid, occurred_at=now)
 
 
 def active_sso_session(request: HttpRequest) -> SSOSession | None:

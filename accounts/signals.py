@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from axes.signals import user_locked_out
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -25,12 +26,17 @@ def _account_for(credentials: dict | None) -> User | None:
         return None
 
 
+# Django's own receiver saves last_login in a statement of its own; start_sso_session
+# writes it with the SSO session and the audit event instead.
+user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+
+
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     if request is None:
+        update_last_login(sender, user)
         return
-    sso_session = start_sso_session(request, user)
-    record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=sso_session.sid)
+    start_sso_session(request, user)
 
 
 @receiver(user_logged_out)

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -47,11 +46,10 @@ def login_view(request):
             if user is not None:
                 if request.user.is_authenticated and request.user.pk != user.pk:
                     logout(request)  # ends the other account's SSO session on this browser
-                # One commit for last_login, the SSO session and its audit event: all of
-                # them or none. The new session key is written by the response
-                # (accounts.session_engines).
-                with transaction.atomic():
-                    login(request, user)  # rotates the session key (fixation defence)
+                # Rotates the session key (fixation defence); last_login, the SSO session
+                # and its audit event are written together (start_sso_session), the
+                # session under its new key by the response (accounts.session_engines).
+                login(request, user)
                 return redirect(_safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400

@@ -1,5 +1,5 @@
 """Django's database-backed session stores, with the session a login starts
-written once.
+written once, in one statement.
 
 ``login()`` calls ``cycle_key`` against session fixation, and Django's creates
 the new session at once: it looks for a free key (in the cache and the
@@ -10,11 +10,18 @@ response creates the session under a fresh key with its final content, one
 INSERT and one cache write. A new key is 32 random characters (165 bits) saved
 with ``must_create``: a collision is refused by the primary key and retried,
 not looked for first.
+
+Django also wraps the row's one INSERT or UPDATE in a transaction of its own
+(BEGIN and COMMIT, two more round trips) so that a refused write cannot spoil
+a transaction around it; outside any transaction the statement is atomic by
+itself, and ``RowWrittenAlone`` sends just that statement.
 """
 
 from __future__ import annotations
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends import db as django_db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.db import DatabaseError, IntegrityError, connections, router
 from django.utils.crypto import get_random_string
 
 
@@ -30,3 +37,33 @@ class SessionWrittenOnce:
 
     def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            # create() saves under a new key (with cached_db, the row then the
+            # cache); Django's cached_db would write the cache a second time.
+            return self.create()
+        return super().save(must_create)
+
+
+class RowWrittenAlone(django_db.SessionStore):
+    """The database store's save, without a transaction of its own when none is open."""
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            return self.create()
+        data = self._get_session(no_load=must_create)
+        row = self.create_model_instance(data)
+        using = router.db_for_write(self.model, instance=row)
+        if connections[using].in_atomic_block:
+            return super().save(must_create)  # Django's: a savepoint around the write
+        try:
+            row.save(force_insert=must_create, force_update=not must_create, using=using)
+        except IntegrityError:  # as Django's: a taken key is a CreateError, retried by create()
+            if must_create:
+                raise CreateError from None
+            raise
+        except DatabaseError:
+            if not must_create:
+                raise UpdateError from None
+            raise

@@ -2,8 +2,8 @@
 
 from django.contrib.sessions.backends import cached_db
 
-from accounts.session_engines import SessionWrittenOnce
+from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce
 
 
-class SessionStore(SessionWrittenOnce, cached_db.SessionStore):
+class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
     pass

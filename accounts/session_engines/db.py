@@ -1,9 +1,7 @@
 """SESSION_ENGINE without Redis: Django's ``db`` store, a login's session written once."""
 
-from django.contrib.sessions.backends import db
-
-from accounts.session_engines import SessionWrittenOnce
+from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce
 
 
-class SessionStore(SessionWrittenOnce, db.SessionStore):
+class SessionStore(SessionWrittenOnce, RowWrittenAlone):
     pass

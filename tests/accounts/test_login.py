@@ -73,6 +73,59 @@ def test_a_login_writes_its_session_row_once(client, user, password):
     assert Session.objects.get(session_key=client.session.session_key).get_decoded()["sso_sid"]
 
 
+def _login_writes(queries) -> list[str]:
+    """Statements writing last_login, an SSO session or an audit event."""
+    return [q["sql"] for q in queries if "SET last_login" in q["sql"] or 'SET "last_login"' in q["sql"]
+            or "accounts_ssosession" in q["sql"] and "INSERT" in q["sql"]
+            or "accounts_auditevent" in q["sql"] and "INSERT" in q["sql"]]
+
+
+def test_a_login_writes_last_login_its_sso_session_and_audit_event_at_one_instant(client, user, password):
+    with CaptureQueriesContext(connection) as queries:
+        assert post_login(client, user.email, password).status_code == 302
+    assert sum("last_login" in q and "SET" in q for q in _login_writes(queries)) == 1  # not Django's second UPDATE
+    session = SSOSession.objects.get(user=user)
+    event = AuditEvent.objects.get(event_type=AuditEvent.EventType.LOGIN_SUCCESS, user=user)
+    last_login = User.objects.get(pk=user.pk).last_login
+    assert last_login == session.started_at == session.auth_time == session.last_used_at == event.occurred_at
+    assert event.sid == session.sid and client.session["sso_sid"] == session.sid
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_login_writes_them_in_one_statement(client, user, password):
+    with CaptureQueriesContext(connection) as queries:
+        assert post_login(client, user.email, password).status_code == 302
+    assert len(_login_writes(queries)) == 1, _login_writes(queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_whose_session_cannot_be_stored_writes_nothing(user, monkeypatch):
+    from django.db import IntegrityError
+    from django.test import RequestFactory
+
+    from accounts.sessions import start_sso_session
+
+    taken = SSOSession.objects.create(user=user).sid
+    monkeypatch.setattr(SSOSession._meta.get_field("sid"), "_get_default", lambda: taken)  # a colliding sid
+    request = RequestFactory().post(LOGIN)
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    with pytest.raises(IntegrityError):
+        start_sso_session(request, user)
+    assert User.objects.get(pk=user.pk).last_login is None
+    assert not AuditEvent.objects.filter(event_type=AuditEvent.EventType.LOGIN_SUCCESS).exists()
+    assert SSOSession.objects.filter(user=user).count() == 1
+
+
+def test_signing_in_again_in_a_live_session_renews_auth_time_and_last_login(client, user, password):
+    assert post_login(client, user.email, password).status_code == 302
+    first = SSOSession.objects.get(user=user)
+    assert post_login(client, user.email, password).status_code == 302
+    renewed = SSOSession.objects.get(user=user)  # the same session, not a second one
+    assert renewed.pk == first.pk and renewed.auth_time > first.auth_time
+    assert User.objects.get(pk=user.pk).last_login == renewed.auth_time
+    assert AuditEvent.objects.filter(event_type=AuditEvent.EventType.LOGIN_SUCCESS, sid=first.sid).count() == 2
+
+
 def test_unknown_email_and_wrong_password_answer_alike(client, user):
     unknown = post_login(client, "nobody@example.org", "whatever-password")
     wrong = post_login(client, user.email, "wrong password here")
