@@ -7,6 +7,9 @@ of the address, so its cache keys and log lines carry no personal data.
 
 from __future__ import annotations
 
+from axes.conf import settings as axes_settings
+from axes.handlers.cache import AxesCacheHandler
+from axes.helpers import get_client_cache_keys, get_credentials
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -44,3 +47,23 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         {"message": LOCKOUT_MESSAGE.format(minutes=minutes)},
         status=429,
     )
+
+
+class BatchedCacheHandler(AxesCacheHandler):
+    """django-axes' cache handler, reading and clearing a client's counters in
+    one cache round trip each.
+
+    Axes keeps one counter per lockout parameter (the account's blind index,
+    the network). Its handler reads them one ``GET`` at a time before every
+    password check, and after every successful login reads each again (for a
+    log line) before deleting it: six Redis round trips on every login. Here
+    they are one ``MGET`` and one ``DEL``; failures are counted as before.
+    """
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        keys = get_client_cache_keys(request, credentials)
+        return max(self.cache.get_many(keys).values(), default=0)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        if axes_settings.AXES_RESET_ON_SUCCESS:
+            self.cache.delete_many(get_client_cache_keys(request, get_credentials(user.get_username())))

@@ -166,6 +166,27 @@ def test_lockout_counts_per_client_across_accounts(client, make_user, password, 
     assert post_login(client, victim.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
+def test_a_successful_login_clears_the_account_and_network_counters(client, user, password, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert post_login(client, user.email, "wrong password here").status_code == 400
+    assert post_login(client, user.email, password).status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):  # counted from zero again: not locked
+        assert post_login(client, user.email, "wrong password here").status_code == 400
+    assert post_login(client, user.email, password).status_code == 302
+
+
+def test_a_login_reads_and_clears_its_counters_in_one_round_trip_each(client, user, password, monkeypatch):
+    from axes.helpers import get_cache
+
+    cache, calls = get_cache(), []
+    for operation in ("get", "get_many", "delete", "delete_many"):
+        original = getattr(cache, operation)
+        monkeypatch.setattr(cache, operation, lambda *a, _op=operation, _f=original, **k: (calls.append(_op), _f(*a, **k))[1])
+    assert post_login(client, user.email, password).status_code == 302
+    assert sorted(calls) == ["delete_many", "get_many"]
+
+
 def test_new_passwords_use_argon2id_at_owasp_minimum(user):
     algorithm, variant, version, params, *_ = user.password.split("$")
     assert (algorithm, variant) == ("argon2", "argon2id")
