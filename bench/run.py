@@ -4,9 +4,10 @@
 The server under test is gunicorn with one sync worker pinned to CPU 0 on
 PostgreSQL (and Redis when REDIS_URL is set) with production settings; this
 load generator pins itself to CPU 1. Each figure: a warm-up, then a fixed
-duration; requests/s, p50, p99 and errors. Figures compared with each other (our
-refresh and the simplejwt baseline; login and the Argon2id verification rate)
-run in alternating slices, so that both see the machine's drift. Results go to
+duration; requests/s, p50, p99 and errors. The figures take turns in slices
+(refresh, the simplejwt baseline, login, the Argon2id verification rate, silent
+SSO, native SSO, then again), so that each samples the whole run and compared
+figures see the same drift. Results go to
 bench/results/latest.json and a table on stdout. Numbers, never pass/fail.
 """
 
@@ -217,7 +218,8 @@ def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
 
 
 IDP_PORT, VANILLA_PORT = 18000, 18001
-SLICES = 2  # compared figures alternate in this many slices each (see alternate)
+SLICES = 3  # the figures take turns in this many slices each (see alternate)
+REWARM = 0.5  # seconds of warm-up before each later slice
 
 
 def start_idp(args) -> tuple[subprocess.Popen, str, dict, dict]:
@@ -255,14 +257,16 @@ def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
 
 
 def alternate(measures: dict, warmup: float, duration: float) -> dict[str, load.Result]:
-    """Run the compared measures in turn, SLICES times, each slice a SLICES-th of
-    ``duration`` (only the first slice of each warms up), and merge each one's
-    slices. This machine's speed drifts by a third within minutes; alternating,
-    a figure and the figure it is compared with see the same drift."""
+    """Run the measures in turn, SLICES times, each slice a SLICES-th of
+    ``duration``, and merge each one's slices. This machine's speed drifts by a
+    third within minutes: taken in turns, every figure samples the whole run,
+    and a figure and the figure it is compared with see the same drift. The
+    first slice of each warms up for ``warmup``, the later ones for REWARM (the
+    other figures ran meanwhile: their data, not this one's, is in the caches)."""
     parts: dict[str, list[load.Result]] = {name: [] for name in measures}
     for index in range(SLICES):
         for name, measure in measures.items():
-            parts[name].append(measure(warmup if index == 0 else 0.0, duration / SLICES))
+            parts[name].append(measure(warmup if index == 0 else REWARM, duration / SLICES))
     return {name: load.Result(name, results[0].clients, sum(r.seconds for r in results),
                               sum(r.iterations for r in results), sum(r.errors for r in results),
                               [ms for r in results for ms in r.latencies_ms])
@@ -295,32 +299,28 @@ def measure_servers(args, results: dict) -> None:
     vanilla = None
     try:  # the IdP's server stops even when the baseline's fails to start
         vanilla = start_vanilla(args) if wanted("vanilla_simplejwt_refresh_per_s") else None
-        # Refresh and its baseline first, on freshly seeded databases, before
-        # other figures' writes wake autovacuum; then login beside the hash.
-        refresh = {}
+        measures = {}
         if wanted("refresh_per_s"):
             ours = [refresh_scenario(base, seeded, token) for token in seeded["refresh_tokens"]]
-            refresh["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
+            measures["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
         if vanilla is not None:
             theirs = [vanilla_refresh_scenario(vanilla[1], token) for token in vanilla[2]]
-            refresh["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
+            measures["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
                 "vanilla", theirs, warmup, seconds)
-        record(results, alternate(refresh, args.warmup, args.duration))
-        if "refresh_per_s" in refresh:
-            results["rss_mb"] = worker_rss_mb(idp)
         if wanted("login_per_s"):
             logins = [login_scenario(base, seeded, i) for i in range(4)]
-            record(results, alternate({
-                "login_per_s": lambda warmup, seconds: load.run("login", logins, warmup, seconds),
-                "argon2_verify_per_s": argon2_slice(env),
-            }, args.warmup, args.duration))
-        # Scenarios are built lazily: they sign users in first.
-        for name, scenarios in (
-            ("silent_sso_per_s", lambda: [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]),
-            ("native_sso_exchange_per_s", lambda: [native_sso_scenario(base, seeded, i) for i in range(args.clients)]),
-        ):
-            if wanted(name):
-                record(results, {name: load.run(name, scenarios(), args.warmup, args.duration)})
+            measures["login_per_s"] = lambda warmup, seconds: load.run("login", logins, warmup, seconds)
+            measures["argon2_verify_per_s"] = argon2_slice(env)
+        # Their clients sign in first, before anything is measured.
+        if wanted("silent_sso_per_s"):
+            silent = [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]
+            measures["silent_sso_per_s"] = lambda warmup, seconds: load.run("silent", silent, warmup, seconds)
+        if wanted("native_sso_exchange_per_s"):
+            native = [native_sso_scenario(base, seeded, i) for i in range(args.clients)]
+            measures["native_sso_exchange_per_s"] = lambda warmup, seconds: load.run("native", native, warmup, seconds)
+        record(results, alternate(measures, args.warmup, args.duration))
+        if "refresh_per_s" in measures:
+            results["rss_mb"] = worker_rss_mb(idp)
     finally:
         stop(idp)
         if vanilla is not None:
@@ -367,8 +367,8 @@ def main() -> None:
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     results: dict = {"revision": revision, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                        "platform": platform.platform()},
-                     "method": f"gunicorn 1 sync worker on CPU 0, load generator on CPU 1, compared figures in {SLICES} "
-                               "alternating slices each, PostgreSQL"
+                     "method": f"gunicorn 1 sync worker on CPU 0, load generator on CPU 1, figures taking turns in {SLICES} "
+                               "slices each, PostgreSQL"
                                + (", Redis" if USE_REDIS else ", no Redis (database cache)")}
     measure_servers(args, results)
     if not args.only or "in_process" in args.only:
