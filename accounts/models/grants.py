@@ -45,9 +45,6 @@ class RefreshTokenRecord(models.Model):
     scope = models.TextField()
     rotated_at = models.DateTimeField(null=True, blank=True, help_text="Set when exchanged for a newer token.")
 
-    class Meta:
-        indexes = [models.Index(fields=["sso_session"])]
-
 
 class RevokedAccessToken(models.Model):
     """An access token revoked before its expiry (RFC 7009, code reuse). Kept in

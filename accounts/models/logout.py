@@ -14,7 +14,8 @@ class LogoutDelivery(models.Model):
         DELIVERED = "delivered"
         FAILED = "failed", "gave up"
 
-    site = models.ForeignKey(PartnerSite, on_delete=models.CASCADE, related_name="logout_deliveries")
+    # Indexed by the unique constraint, which leads with it.
+    site = models.ForeignKey(PartnerSite, on_delete=models.CASCADE, related_name="logout_deliveries", db_index=False)
     sid = models.CharField(max_length=64)
     sub = models.CharField(max_length=100, help_text="The subject as this site knows it (pairwise or public).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

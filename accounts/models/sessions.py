@@ -32,7 +32,8 @@ class SSOSession(models.Model):
         REFRESH_TOKEN_REUSE = "refresh_token_reuse", "a rotated refresh token was used again"
 
     sid = models.CharField(max_length=64, unique=True, default=new_sid, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_sessions")
+    # Indexed by Meta's (user, ended_at), which leads with it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_sessions", db_index=False)
     started_at = models.DateTimeField(default=timezone.now)
     auth_time = models.DateTimeField(default=timezone.now, help_text="Last password authentication.")
     last_used_at = models.DateTimeField(default=timezone.now)

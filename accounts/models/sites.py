@@ -84,7 +84,8 @@ class PartnerSite(models.Model):
 class Consent(models.Model):
     """The user's 'Continue to <site>' for a set of scopes, remembered per site."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    # Indexed by the unique constraint, which leads with it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", db_index=False)
     site = models.ForeignKey(PartnerSite, on_delete=models.CASCADE, related_name="consents")
     scopes = models.JSONField(default=list)
     granted_at = models.DateTimeField(default=timezone.now)
@@ -99,7 +100,8 @@ class Consent(models.Model):
 class SessionSite(models.Model):
     """A partner site an SSO session signed in to: told by back-channel logout."""
 
-    sso_session = models.ForeignKey(SSOSession, on_delete=models.CASCADE, related_name="site_links")
+    # Indexed by the unique constraint, which leads with it.
+    sso_session = models.ForeignKey(SSOSession, on_delete=models.CASCADE, related_name="site_links", db_index=False)
     site = models.ForeignKey(PartnerSite, on_delete=models.CASCADE, related_name="+")
     first_at = models.DateTimeField(default=timezone.now)
 
