@@ -52,11 +52,10 @@ class RowWrittenAlone(django_db.SessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
-        data = self._get_session(no_load=must_create)
-        row = self.create_model_instance(data)
-        using = router.db_for_write(self.model, instance=row)
+        using = router.db_for_write(self.model)
         if connections[using].in_atomic_block:
             return super().save(must_create)  # Django's: a savepoint around the write
+        row = self.create_model_instance(self._get_session(no_load=must_create))
         try:
             row.save(force_insert=must_create, force_update=not must_create, using=using)
         except IntegrityError:  # as Django's: a taken key is a CreateError, retried by create()
