@@ -27,8 +27,10 @@ from accounts.joined_rows import JoinedRead, Part
 from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, User, token_digest
 from accounts.oauth import denylist, rotation, sql
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
-from accounts.oauth.issuance import issue_tokens, mint_token_pair
+from accounts.oauth.issuance import issue_tokens, new_token_pair
+from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.recording import CodeNotRedeemed
+from accounts.oauth.signing_ahead import sign_ahead
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSORefreshToken
 from accounts.sessions import EndReason, end_sso_session
@@ -155,8 +157,11 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
 def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], scopes: list[str]) -> dict[str, object]:
     # The claims of the presented token are ours (its MAC was checked) and
     # the statement re-checks them against the stored record, so the successors
-    # can be signed before the one round trip that records them.
-    issued, successor = mint_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes), sid=str(token["sid"]))
+    # are made before the one round trip that records them, and the access
+    # token signed while it runs (accounts.oauth.signing_ahead).
+    issued, access, successor = new_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes),
+                                               sid=str(token["sid"]))
+    signing = sign_ahead(signing_keyring().current, access)
     result = rotation.rotate(
         jti=str(token["jti"]), site_id=site.pk, client_id=site.client_id, granted_scope=" ".join(granted),
         successor=rotation.Replacement(
@@ -167,6 +172,7 @@ def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], 
         _end_session_for_reuse(SSOSession.objects.select_related("user").get(pk=result.sso_session_id), site)
     if result.outcome is not rotation.Outcome.ROTATED:
         raise invalid_grant(REFUSALS[result.outcome])
+    issued.access_token, _ = signing.result()
     audit_logger.info("audit %s user=%s sid=%s", EventType.TOKEN_ISSUED, result.user_id, str(token["sid"])[:8])
     return issued.response_body()
 

@@ -12,6 +12,7 @@ from accounts.models import PartnerSite, SSOSession, token_digest
 from accounts.oauth.claims import identity_claims, subject_for, token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.recording import IssuanceRecord, record_issuance
+from accounts.oauth.signing_ahead import sign_ahead
 from accounts.oauth.tokens import IDToken, SSOAccessToken, SSORefreshToken
 from tokenexchange.device_secrets import issue_or_reuse_device_secret
 
@@ -71,25 +72,24 @@ def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant:
            link_site: bool, redeeming_code_id: int | None) -> IssuedTokens:
     user = sso_session.user
     sub = subject_for(user, site)
-    issued, refresh = mint_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
-    access_token = issued.access_token
+    key = signing_keyring().current
+    issued, access, refresh = new_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sso_session.sid)
 
     if with_device_secret:
         issued.device_secret = issue_or_reuse_device_secret(sso_session, site, presented_device_secret)
 
+    id_token = None
     if "openid" in scopes and with_id_token:
-        algorithm = signing_keyring().current.algorithm
-        id_token = IDToken(audience=site.client_id).set_claims(
+        id_token = IDToken(audience=site.client_id).set_claims(  # at_hash: by the signer, from the signed access token
             sub=sub,
             azp=site.client_id,
             sid=sso_session.sid,
             auth_time=datetime_to_epoch(sso_session.auth_time),
             nonce=nonce or None,
-            at_hash=token_hash(access_token, algorithm),
-            ds_hash=token_hash(issued.device_secret, algorithm) if issued.device_secret else None,
+            ds_hash=token_hash(issued.device_secret, key.algorithm) if issued.device_secret else None,
             **identity_claims(user, set(scopes)),
         )
-        issued.id_token = str(id_token)
+    signing = sign_ahead(key, access, id_token)
 
     # Refreshes and code grants are linked to their site already (at the refresh's origin, at authorize).
     issued.refresh_outstanding_id = record_issuance(IssuanceRecord(
@@ -98,18 +98,20 @@ def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant:
         expires_at=datetime_from_epoch(refresh["exp"]), scope=issued.scope, access_jti=issued.access_jti,
         redeeming_code_id=redeeming_code_id,
     ))
+    issued.access_token, issued.id_token = signing.result()
     return issued
 
 
-def mint_token_pair(*, site: PartnerSite, sub: str, scope: str, sid: str) -> tuple[IssuedTokens, SSORefreshToken]:
-    """A signed access token and refresh token for ``sub`` at ``site``; the caller records the refresh token."""
+def new_token_pair(*, site: PartnerSite, sub: str, scope: str, sid: str) -> tuple[IssuedTokens, SSOAccessToken, SSORefreshToken]:
+    """Tokens for ``sub`` at ``site``: the refresh token MAC'd (the caller records it), the
+    access token's claims fixed, for ``sign_ahead`` to sign while the caller records."""
     access = SSOAccessToken(audience=site.client_id).set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sid)
     refresh = SSORefreshToken().set_claims(sub=sub, client_id=site.client_id, scope=scope, sid=sid)
     issued = IssuedTokens(
-        access_token=str(access),
+        access_token="",  # signed by sign_ahead
         access_jti=access["jti"],
         expires_in=int(access.lifetime.total_seconds()),
         scope=scope,
         refresh_token=str(refresh),
     )
-    return issued, refresh
+    return issued, access, refresh

@@ -53,8 +53,9 @@ class KeyRingTokenBackend(TokenBackend):
             return ISSUER_ONLY_ALGORITHM, key.issuer_only_secret, key.issuer_only_secret
         return key.algorithm, key.private_key, key.public_key
 
-    def encode(self, payload: dict[str, Any]) -> str:
-        key = signing_keyring().current
+    def encode(self, payload: dict[str, Any], key: SigningKey | None = None) -> str:
+        """``payload`` signed (or MAC'd) under ``key``, by default the ring's current key."""
+        key = key or signing_keyring().current
         algorithm, signing_key, _ = self._algorithm_and_keys(key)
         claims = {**payload, "iss": self.issuer}
         if self.audience is not None:
