@@ -51,19 +51,29 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 class BatchedCacheHandler(AxesCacheHandler):
     """django-axes' cache handler, reading and clearing a client's counters in
-    one cache round trip each.
+    one cache round trip each, and clearing only what there is to clear.
 
     Axes keeps one counter per lockout parameter (the account's blind index,
     the network). Its handler reads them one ``GET`` at a time before every
     password check, and after every successful login reads each again (for a
-    log line) before deleting it: six Redis round trips on every login. Here
-    they are one ``MGET`` and one ``DEL``; failures are counted as before.
+    log line) before deleting it: six Redis round trips on every login. Here the
+    check is one ``MGET``, and a login whose check found no counter deletes
+    nothing; otherwise one ``DEL``. Failures are counted as before. (A failure
+    counted by a concurrent request after the check stays counted.)
     """
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
         keys = get_client_cache_keys(request, credentials)
-        return max(self.cache.get_many(keys).values(), default=0)
+        found = self.cache.get_many(keys)
+        seen = getattr(request, "axes_counters_seen", {})
+        request.axes_counters_seen = {**seen, **{key: found.get(key, 0) for key in keys}}
+        return max(found.values(), default=0)
 
     def user_logged_in(self, sender, request, user, **kwargs):
-        if axes_settings.AXES_RESET_ON_SUCCESS:
-            self.cache.delete_many(get_client_cache_keys(request, get_credentials(user.get_username())))
+        if not axes_settings.AXES_RESET_ON_SUCCESS:
+            return
+        keys = get_client_cache_keys(request, get_credentials(user.get_username()))
+        seen = getattr(request, "axes_counters_seen", {})
+        counted = [key for key in keys if seen.get(key, 1)]  # a key not checked this request may hold failures
+        if counted:
+            self.cache.delete_many(counted)

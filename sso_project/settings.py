@@ -86,6 +86,9 @@ if not DEBUG:
     # Production serves the collected static files itself; runserver does it in development.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
+# Plain <input> widgets without the template engine (accounts/form_rendering.py).
+FORM_RENDERER = "accounts.form_rendering.InputWidgetRenderer"
+
 ROOT_URLCONF = "sso_project.urls"
 WSGI_APPLICATION = "sso_project.wsgi.application"
 

@@ -59,3 +59,22 @@ def test_related_instances_are_set_as_select_related_leaves_them(session):
 def test_no_row_is_none(session):
     assert BY_SID.fetch(["no-such-sid"]) is None
     assert BY_SID.fetch_related(["no-such-sid"], "user") is None
+
+
+def test_the_account_read_by_email_is_the_one_the_orm_would_load(session):
+    with CaptureQueriesContext(connection) as queries:
+        loaded = User.objects.get_by_natural_key("  GRACE@Example.org ")
+    expected = User.objects.get(pk=session.user_id)
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.get_deferred_fields() == set() and loaded._state.adding is False
+    assert len(queries) == 1 and "grace" not in queries[0]["sql"].lower()  # by blind index, not by address
+    loaded.name = "Grace B. Hopper"
+    loaded.save(update_fields=["name"])  # an ordinary instance: it saves as one
+    assert User.objects.get(pk=session.user_id).name == "Grace B. Hopper"
+
+
+def test_an_unknown_email_raises_does_not_exist_without_echoing_it(db):
+    with pytest.raises(User.DoesNotExist) as raised:
+        User.objects.get_by_natural_key("nobody@example.org")
+    assert "nobody" not in str(raised.value)

@@ -176,15 +176,37 @@ def test_a_successful_login_clears_the_account_and_network_counters(client, user
     assert post_login(client, user.email, password).status_code == 302
 
 
-def test_a_login_reads_and_clears_its_counters_in_one_round_trip_each(client, user, password, monkeypatch):
+def _counted_cache_calls(monkeypatch) -> list[str]:
     from axes.helpers import get_cache
 
     cache, calls = get_cache(), []
     for operation in ("get", "get_many", "delete", "delete_many"):
         original = getattr(cache, operation)
         monkeypatch.setattr(cache, operation, lambda *a, _op=operation, _f=original, **k: (calls.append(_op), _f(*a, **k))[1])
+    return calls
+
+
+def test_a_login_with_no_failures_counted_reads_its_counters_once_and_clears_nothing(client, user, password, monkeypatch):
+    calls = _counted_cache_calls(monkeypatch)
     assert post_login(client, user.email, password).status_code == 302
-    assert sorted(calls) == ["delete_many", "get_many"]
+    assert calls == ["get_many"]
+
+
+def test_a_login_after_failures_clears_the_counters_in_one_round_trip(client, user, password, monkeypatch):
+    assert post_login(client, user.email, "wrong password here").status_code == 400
+    calls = _counted_cache_calls(monkeypatch)
+    assert post_login(client, user.email, password).status_code == 302
+    assert calls == ["get_many", "delete_many"]
+
+
+def test_a_failure_counted_only_from_another_network_is_cleared_too(client, user, password, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert post_login(client, user.email, "wrong password here", REMOTE_ADDR="198.51.100.7").status_code == 400
+    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):  # the account's counter started again from zero
+        assert post_login(client, user.email, "wrong password here", REMOTE_ADDR="203.0.113.5").status_code == 400
+    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
 def test_new_passwords_use_argon2id_at_owasp_minimum(user):
