@@ -8,9 +8,10 @@ ended, wherever it was ended from.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
@@ -50,7 +51,9 @@ def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
         return existing
     session = SSOSession(user=user, network_id=network_id(request))
     if sql.one_statement_writes():
-        insert_started_session(session, now)
+        request.session[SID_KEY] = session.sid
+        with _browser_row(request) as browser_row:
+            insert_started_session(session, now, browser_row)
         audit_logger.info("audit %s user=%s sid=%s", EventType.LOGIN_SUCCESS, user.pk, session.sid[:8])
     else:
         with transaction.atomic():
@@ -60,6 +63,16 @@ def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
     user.last_login = now
     request.session[SID_KEY] = session.sid
     return session
+
+
+def _browser_row(request: HttpRequest) -> AbstractContextManager[tuple | None]:
+    """The browser session's row for the login's statement to insert, where its
+    store can hand it over (accounts.session_engines) and that statement commits
+    at once; otherwise None, and the response saves the session as usual."""
+    store = request.session
+    if not hasattr(store, "inserting_row") or store.session_key is not None or connection.in_atomic_block:
+        return nullcontext(None)
+    return store.inserting_row()
 
 
 def _signed_in(request: HttpRequest, user: User, session: SSOSession, now) -> None:

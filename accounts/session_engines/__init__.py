@@ -15,9 +15,18 @@ Django also wraps the row's one INSERT or UPDATE in a transaction of its own
 (BEGIN and COMMIT, two more round trips) so that a refused write cannot spoil
 a transaction around it; outside any transaction the statement is atomic by
 itself, and ``RowWrittenAlone`` sends just that statement.
+
+A password login on PostgreSQL goes one step further: its one statement
+(``accounts/session_start.py``) inserts the new session's row with the SSO
+session, from ``inserting_row``; the response's save then writes the cache, and
+the row again only if the session changed meanwhile.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from django.contrib.sessions.backends import db as django_db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
@@ -38,6 +47,22 @@ class SessionWrittenOnce:
     def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
 
+    @contextmanager
+    def inserting_row(self) -> Iterator[tuple[str, str, datetime]]:
+        """The session, under a new key, as the row (key, data, expiry) for the
+        caller's statement to insert inside this block. When the block completes
+        the session has that key, and its response's save skips the row unless
+        the session changed meanwhile; when it raises, nothing has changed. Only
+        for a session without a key (a login's, after ``cycle_key``) and outside
+        a transaction, where the caller's statement commits at once. (A taken key
+        fails that statement with nothing written, as a taken sid does.)"""
+        assert self.session_key is None, "the session already has a row"
+        key = self._get_new_session_key()
+        data = dict(self._get_session(no_load=True))
+        yield key, self.encode(data), self.get_expiry_date()
+        self._session_key = key
+        self._row_inserted_with = data
+
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             # create() saves under a new key (with cached_db, the row then the
@@ -52,6 +77,9 @@ class RowWrittenAlone(django_db.SessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
+        if not must_create and getattr(self, "_row_inserted_with", None) == self._session:
+            return  # inserted as it is, by a login's statement (inserting_row)
+        self._row_inserted_with = None
         using = router.db_for_write(self.model)
         if connections[using].in_atomic_block:
             return super().save(must_create)  # Django's: a savepoint around the write

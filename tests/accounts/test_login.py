@@ -98,6 +98,23 @@ def test_on_postgresql_a_login_writes_them_in_one_statement(client, user, passwo
     assert len(_login_writes(queries)) == 1, _login_writes(queries)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_login_stores_the_browser_session_in_its_one_statement(user, password):
+    from django.core.cache import cache
+
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        assert post_login(client, user.email, password).status_code == 302
+    session_sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    assert len(session_sql) == 1 and "accounts_ssosession" in session_sql[0], session_sql
+    stored = Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).get_decoded()
+    assert stored["sso_sid"] == SSOSession.objects.get(user=user).sid and stored["_auth_user_id"] == str(user.pk)
+    assert client.get(reverse("accounts:account")).status_code == 200
+    cache.clear()  # from the row alone, too
+    assert client.get(reverse("accounts:account")).status_code == 200
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_login_whose_session_cannot_be_stored_writes_nothing(user, monkeypatch):
     from django.db import IntegrityError
@@ -111,6 +128,7 @@ def test_a_login_whose_session_cannot_be_stored_writes_nothing(user, monkeypatch
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     with pytest.raises(IntegrityError):
         start_sso_session(request, user)
+    assert request.session.session_key is None and not Session.objects.exists()  # nor the browser session's row
     assert User.objects.get(pk=user.pk).last_login is None
     assert not AuditEvent.objects.filter(event_type=AuditEvent.EventType.LOGIN_SUCCESS).exists()
     assert SSOSession.objects.filter(user=user).count() == 1
