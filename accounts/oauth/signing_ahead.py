@@ -1,9 +1,9 @@
 """Token signatures computed while the request's thread waits for PostgreSQL.
 
 A grant signs its tokens and records them in one statement. An RSA-2048
-signature is a quarter of a refresh, and the statement's round trip (executed
-and committed on the database's core) is another quarter during which the
-request's thread only waits. Neither needs the other: the statement stores the
+signature is a fifth to a quarter of a refresh, and the statement's round trip
+(executed and committed on the database's core) about a third, during which
+the request's thread only waits. Neither needs the other: the statement stores the
 refresh token's identifiers and digest, never the access or ID token's
 signature. So the signatures are handed to a signer thread and the statement
 sent; the request's thread waits on PostgreSQL's socket with the GIL released,
