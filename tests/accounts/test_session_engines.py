@@ -87,33 +87,36 @@ def test_a_new_session_is_written_to_the_cache_once(monkeypatch):
     assert cached_db.SessionStore(store.session_key).load() == {"user": "someone"}
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("store_class", STORES)
-def test_a_row_inserted_by_the_callers_statement_is_not_written_again(store_class):
-    from django.test.utils import CaptureQueriesContext
-
+def _inserted_by_the_caller(store_class):
+    """A session whose row the caller's own statement (here, the ORM) inserted."""
     store = store_class()
     store["user"] = "someone"
     with store.inserting_row() as (key, data, expires):
         Session.objects.create(session_key=key, session_data=data, expire_date=expires)
     assert store.session_key == key
+    return store
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store_class", STORES)
+def test_a_row_inserted_by_the_callers_statement_is_not_written_again(store_class):
+    from django.test.utils import CaptureQueriesContext
+
+    store = _inserted_by_the_caller(store_class)
     with CaptureQueriesContext(connection) as queries:
         store.save()
     assert not [q["sql"] for q in queries if "django_session" in q["sql"]]
-    assert store_class(key).load() == {"user": "someone"}
-    assert Session.objects.get(session_key=key).get_decoded() == {"user": "someone"}
+    assert store_class(store.session_key).load() == {"user": "someone"}
+    assert Session.objects.get(session_key=store.session_key).get_decoded() == {"user": "someone"}
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("store_class", STORES)
 def test_a_session_changed_after_its_row_was_inserted_is_saved_again(store_class):
-    store = store_class()
-    store["user"] = "someone"
-    with store.inserting_row() as (key, data, expires):
-        Session.objects.create(session_key=key, session_data=data, expire_date=expires)
+    store = _inserted_by_the_caller(store_class)
     store["next"] = "/account/"
     store.save()
-    assert Session.objects.get(session_key=key).get_decoded() == {"user": "someone", "next": "/account/"}
+    assert Session.objects.get(session_key=store.session_key).get_decoded() == {"user": "someone", "next": "/account/"}
 
 
 @pytest.mark.django_db(transaction=True)
