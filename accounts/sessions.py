@@ -51,7 +51,7 @@ def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
         return existing
     session = SSOSession(user=user, network_id=network_id(request))
     if sql.one_statement_writes():
-        request.session[SID_KEY] = session.sid
+        request.session[SID_KEY] = session.sid  # before the statement: the session row it inserts carries it
         with _browser_row(request) as browser_row:
             insert_started_session(session, now, browser_row)
         audit_logger.info("audit %s user=%s sid=%s", EventType.LOGIN_SUCCESS, user.pk, session.sid[:8])
