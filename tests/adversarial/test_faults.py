@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession
 from tests.http_peer import free_port
 from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.tcp_proxy import CuttableTcpProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -54,6 +58,91 @@ def test_database_down_gives_503s_writes_nothing_and_service_recovers(site, brow
     assert not BlacklistedToken.objects.exists()
     back = token_request(Client(), refresh)  # the same refresh token still works: nothing was consumed
     assert back.status_code == 200
+
+
+class LostDatabase:
+    """The connection goes to PostgreSQL through a relay that the test cuts in
+    the middle of a request: the request's earlier queries are answered, then
+    the server is gone (live connection reset, reconnects refused)."""
+
+    WRITES = ("WITH", "INSERT", "UPDATE", "DELETE")
+
+    def __init__(self):
+        self.original = dict(connection.settings_dict)
+        self.proxy = CuttableTcpProxy(self.original["HOST"] or "127.0.0.1", int(self.original["PORT"] or 5432)).start()
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(self.proxy.port))
+        self.statements: list[str] = []  # the request's statements, up to the one the cut hit
+        self.cut_at: str | None = None
+
+    @contextmanager
+    def cut_at_first_write(self):
+        def cut_before_writing(execute, sql, params, many, context):
+            if self.cut_at is None:
+                self.statements.append(sql.lstrip()[:60].upper())
+                if self.statements[-1].startswith(self.WRITES):
+                    self.cut_at = self.statements[-1]
+                    self.proxy.cut()
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(cut_before_writing):
+            yield
+        assert self.cut_at is not None, "the request never wrote: nothing was cut"
+        # What a server does at the end of every request (request_finished), which
+        # the test client leaves out: the broken connection is closed.
+        connection.close_if_unusable_or_obsolete()
+        self.proxy.restore()  # the server is back, at the same address
+
+    def end(self) -> None:
+        self.proxy.stop()
+        connection.close()
+        connection.settings_dict.update(self.original)
+
+
+@pytest.fixture
+def lost_database():
+    fault = LostDatabase()
+    yield fault
+    fault.end()
+
+
+def test_database_lost_during_a_refresh_grant_answers_503_and_consumes_nothing(site, browser, lost_database):
+    pkce = Pkce.new()
+    tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    records_before = sorted(RefreshTokenRecord.objects.values_list("pk", "rotated_at"))
+    outstanding_before = OutstandingToken.objects.count()
+
+    with lost_database.cut_at_first_write():
+        down = token_request(Client(), refresh)
+    assert down.status_code == 503 and down["Retry-After"] and down["Cache-Control"] == "no-store"
+    assert down.json() == {"error": "temporarily_unavailable",
+                           "error_description": "The service is temporarily unavailable; try again shortly."}
+
+    # The server came back: the same connection settings work again, without a restart.
+    assert sorted(RefreshTokenRecord.objects.values_list("pk", "rotated_at")) == records_before
+    assert OutstandingToken.objects.count() == outstanding_before and not BlacklistedToken.objects.exists()
+    back = token_request(Client(), refresh)  # not rotated: the client's retry is not mistaken for reuse
+    assert back.status_code == 200 and back.json()["refresh_token"] != tokens["refresh_token"]
+
+
+def test_database_lost_during_a_password_login_shows_a_page_and_signs_nobody_in(user, password, lost_database):
+    sessions_before, events_before = SSOSession.objects.count(), AuditEvent.objects.count()
+    last_login_before = type(user).objects.get(pk=user.pk).last_login
+    browser = Client()
+
+    with lost_database.cut_at_first_write():  # the account was read and the password checked; then the writes
+        down = browser.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    assert lost_database.statements[0].startswith("SELECT")
+    assert down.status_code == 503 and down["Retry-After"]
+    page = down.content.decode()
+    assert "Temporarily unavailable" in page and user.email not in page and "Traceback" not in page
+
+    assert SSOSession.objects.count() == sessions_before and AuditEvent.objects.count() == events_before
+    assert type(user).objects.get(pk=user.pk).last_login == last_login_before
+    assert browser.get(reverse("accounts:account")).status_code == 302  # not signed in
+    assert browser.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
+    assert browser.get(reverse("accounts:account")).status_code == 200
 
 
 @pytest.fixture
