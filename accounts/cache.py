@@ -1,6 +1,14 @@
 """Redis as the shared cache, with the database cache table as its stand-in
 while Redis is unreachable (deny-list entries, login-failure counters, cached
-sessions keep working; nothing fails open)."""
+sessions keep working; nothing fails open).
+
+What a process writes or deletes while Redis is down goes to the table only, so
+Redis still holds the entries from before the outage: a partner site's cached
+registration from before its secret changed, a session from before its logout.
+When Redis answers again, the process first deletes every key it changed
+meanwhile from Redis, so those are read afresh from the database rather than
+served stale. (Login-failure counts of the outage stay in the table and start
+again from zero in Redis.)"""
 
 from __future__ import annotations
 
@@ -17,6 +25,8 @@ logger = logging.getLogger("accounts.cache")
 RETRY_REDIS_AFTER_SECONDS = 5.0
 OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "decr", "set_many",
               "delete_many", "clear")
+WRITES = frozenset({"add", "set", "touch", "delete", "incr", "decr"})
+MANY_WRITES = frozenset({"set_many", "delete_many"})  # their first argument: a mapping or list of keys
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -47,15 +57,43 @@ class FailoverRedisCache(BaseCache):
         self.primary._class = ReusedClientRedisCacheClient
         self.fallback = DatabaseCache(table, {k: v for k, v in params.items() if k != "OPTIONS"})
         self._down_until = 0.0
+        self._changed_while_down: set[tuple[str, int | None]] = set()  # (key, version)
+        self._cleared_while_down = False
 
     def _call(self, operation: str, *args, **kwargs):
         if time.monotonic() >= self._down_until:
             try:
+                if self._changed_while_down or self._cleared_while_down:
+                    self._forget_in_redis_what_changed_while_down()
                 return getattr(self.primary, operation)(*args, **kwargs)
             except RedisError as error:
                 self._down_until = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
                 logger.warning("redis unavailable (%s); using the database cache", type(error).__name__)
+        self._note_change(operation, args, kwargs)
         return getattr(self.fallback, operation)(*args, **kwargs)
+
+    def _note_change(self, operation: str, args: tuple, kwargs: dict) -> None:
+        version = kwargs.get("version")
+        if operation in WRITES:
+            self._changed_while_down.add((args[0] if args else kwargs["key"], version))
+        elif operation in MANY_WRITES:
+            keys = args[0] if args else kwargs.get("data", kwargs.get("keys"))
+            self._changed_while_down.update((key, version) for key in keys)
+        elif operation == "clear":
+            self._cleared_while_down = True
+
+    def _forget_in_redis_what_changed_while_down(self) -> None:
+        changed, cleared = list(self._changed_while_down), self._cleared_while_down  # other threads may add
+        if cleared:
+            self.primary.clear()
+        by_version: dict[int | None, list[str]] = {}
+        for key, version in changed:
+            by_version.setdefault(version, []).append(key)
+        for version, keys in by_version.items():
+            self.primary.delete_many(keys, version=version)  # raises RedisError if Redis is still away
+        self._changed_while_down.difference_update(changed)
+        self._cleared_while_down = self._cleared_while_down and not cleared
+        logger.info("redis reachable again; %d keys changed meanwhile were dropped from it", len(changed))
 
     def close(self, **kwargs):
         self.primary.close(**kwargs)

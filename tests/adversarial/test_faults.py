@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession
 from tests.http_peer import free_port
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.oauth_helpers import REDIRECT, Pkce, authorize_params, exchange_code, obtain_code, token_request
 from tests.tcp_proxy import CuttableTcpProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -183,6 +184,57 @@ def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site,
         Client().post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"})
     locked = Client().post(reverse("accounts:login"), {"email": user.email, "password": password})
     assert locked.status_code == 429  # rate limits still count, in the database cache
+
+
+@pytest.fixture
+def redis_through_relay(settings, monkeypatch):
+    """The shared cache's Redis behind a relay the test can cut and restore."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    from accounts import cache as failover
+
+    redis = urlsplit(settings.CACHES["default"]["LOCATION"])
+    relay = CuttableTcpProxy(redis.hostname, redis.port or 6379).start()
+    settings.CACHES = {"default": {**settings.CACHES["default"],
+                                   "LOCATION": f"redis://127.0.0.1:{relay.port}{redis.path}"}}
+    AxesProxyHandler.get_implementation(force=True)
+    monkeypatch.setattr(failover, "RETRY_REDIS_AFTER_SECONDS", 0.0)  # try Redis at every call: back means back
+    yield relay
+    relay.stop()
+    AxesProxyHandler.implementation = None
+
+
+@pytest.mark.redis
+def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(site, user, password,
+                                                                               redis_through_relay):
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from accounts.oauth.registry import active_site
+
+    browser = Client()
+    assert browser.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
+    session_key = browser.cookies[settings_session_cookie()].value
+    assert active_site(site.client_id).redirect_uris == [REDIRECT]  # both now cached in Redis
+
+    redis_through_relay.cut()
+    moved = "http://127.0.0.1:8001/oidc/new-callback/"
+    site.redirect_uris = [moved]
+    site.save()  # its cached copies are evicted: from the database cache only, Redis being away
+    assert browser.post(reverse("accounts:logout")).status_code == 200
+
+    redis_through_relay.restore()  # Redis is back, still holding what it held before the outage
+    assert active_site(site.client_id).redirect_uris == [moved]
+    old_uri = Client().get(reverse("oauth:authorize"), authorize_params(site, Pkce.new(), redirect_uri=REDIRECT))
+    assert old_uri.status_code == 400 and "code=" not in old_uri.get("Location", "")
+    assert not SessionStore().exists(session_key)  # the signed-out session is not revived from Redis
+    browser.cookies[settings_session_cookie()] = session_key
+    assert browser.get(reverse("accounts:account")).status_code == 302  # replaying its cookie signs nobody in
+
+
+def settings_session_cookie() -> str:
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME
 
 
 def test_rotate_pii_key_killed_midway_completes_on_rerun_without_losing_a_row(settings):
