@@ -7,8 +7,9 @@ Redis still holds the entries from before the outage: a partner site's cached
 registration from before its secret changed, a session from before its logout.
 When Redis answers again, the process first deletes every key it changed
 meanwhile from Redis, so those are read afresh from the database rather than
-served stale. (Login-failure counts of the outage stay in the table and start
-again from zero in Redis.)"""
+served stale. The other way round, the table is emptied when a process turns to
+it: what an earlier outage left there may have changed in Redis since. (So
+login-failure counts start again from zero at each switch.)"""
 
 from __future__ import annotations
 
@@ -57,18 +58,23 @@ class FailoverRedisCache(BaseCache):
         self.primary._class = ReusedClientRedisCacheClient
         self.fallback = DatabaseCache(table, {k: v for k, v in params.items() if k != "OPTIONS"})
         self._down_until = 0.0
+        self._on_fallback = False
         self._changed_while_down: set[tuple[str, int | None]] = set()  # (key, version)
         self._cleared_while_down = False
 
     def _call(self, operation: str, *args, **kwargs):
         if time.monotonic() >= self._down_until:
             try:
-                if self._changed_while_down or self._cleared_while_down:
+                if self._on_fallback:
                     self._forget_in_redis_what_changed_while_down()
+                    self._on_fallback = False
                 return getattr(self.primary, operation)(*args, **kwargs)
             except RedisError as error:
                 self._down_until = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
                 logger.warning("redis unavailable (%s); using the database cache", type(error).__name__)
+                if not self._on_fallback:
+                    self.fallback.clear()
+                    self._on_fallback = True
         self._note_change(operation, args, kwargs)
         return getattr(self.fallback, operation)(*args, **kwargs)
 

@@ -231,6 +231,23 @@ def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(s
     assert browser.get(reverse("accounts:account")).status_code == 302  # replaying its cookie signs nobody in
 
 
+@pytest.mark.redis
+def test_the_database_cache_starts_empty_at_each_outage(db, redis_through_relay):
+    """What a first outage left in the table (a partner site's registration, say)
+    may have changed in Redis since; the next outage must not serve it."""
+    from django.core.cache import cache
+
+    redis_through_relay.cut()
+    cache.set("sso:probe", "written in the first outage")
+    redis_through_relay.restore()
+    cache.set("sso:probe", "changed while Redis was back")
+    assert cache.get("sso:probe") == "changed while Redis was back"
+    redis_through_relay.cut()
+    assert cache.get("sso:probe") is None  # a miss, which callers answer from the database
+    cache.set("sso:probe", "written in the second outage")
+    assert cache.get("sso:probe") == "written in the second outage"
+
+
 def settings_session_cookie() -> str:
     from django.conf import settings
 
