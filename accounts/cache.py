@@ -98,7 +98,8 @@ class FailoverRedisCache(BaseCache):
         for version, keys in by_version.items():
             self.primary.delete_many(keys, version=version)  # raises RedisError if Redis is still away
         self._changed_while_down.difference_update(changed)
-        self._cleared_while_down = self._cleared_while_down and not cleared
+        if cleared:
+            self._cleared_while_down = False
         logger.info("redis reachable again; %d keys changed meanwhile were dropped from it", len(changed))
 
     def close(self, **kwargs):

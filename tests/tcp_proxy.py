@@ -1,6 +1,6 @@
-"""A TCP relay on loopback in front of a real server (PostgreSQL in the fault
-tests), which a test can cut: live connections are reset and new ones refused,
-as when the server's host dies; ``restore`` listens again on the same port."""
+"""A TCP relay on loopback in front of a real server (PostgreSQL or Redis in the
+fault tests), which a test can cut: open connections are dropped and new ones
+refused, as when the server stops; ``restore`` listens again on the same port."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class CuttableTcpProxy:
     restore = start
 
     def cut(self) -> None:
-        """Refuse new connections and reset every open one (RST, not an orderly close)."""
+        """Refuse new connections and drop every open one (FIN, then RST on close)."""
         with self._lock:
             listener, self._listener = self._listener, None
             live, self._live = self._live, set()
