@@ -35,18 +35,9 @@ class CuttableTcpProxy:
             listener, self._listener = self._listener, None
             live, self._live = self._live, set()
         if listener is not None:
-            try:
-                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread, which holds the socket open
-            except OSError:
-                pass
-            listener.close()
+            _drop(listener)
         for sock in live:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the relay threads blocked in recv
-                sock.close()
-            except OSError:
-                pass
+            _drop(sock, reset=True)
 
     stop = cut
 
@@ -78,8 +69,19 @@ class CuttableTcpProxy:
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                try:
-                    sock.close()
-                except OSError:
-                    pass
+            _drop(source)
+            _drop(sink)
+
+
+def _drop(sock: socket.socket, reset: bool = False) -> None:
+    """Shut the socket down, then close it. A socket that another thread is
+    blocked on (in accept or recv) stays open after close() alone: a listener
+    would keep its port, and a PostgreSQL backend would wait on its connection
+    for ever. shutdown() wakes that thread."""
+    try:
+        if reset:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already shut or closed by the thread relaying the other direction
+    sock.close()
