@@ -174,7 +174,14 @@ if REDIS_URL:
             "BACKEND": "accounts.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sso",
-            "OPTIONS": {"FALLBACK_TABLE": "sso_cache"},
+            "OPTIONS": {
+                "FALLBACK_TABLE": "sso_cache",
+                # A Redis that hangs (or a host that vanished, answering nothing)
+                # must cost a request a fraction of a second before the database
+                # cache stands in, not redis-py's default of five seconds.
+                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5")),
+            },
         }
     }
     SESSION_ENGINE = "accounts.session_engines.cached_db"

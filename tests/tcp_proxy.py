@@ -1,6 +1,8 @@
-"""A TCP relay on loopback in front of a real server (PostgreSQL or Redis in the
-fault tests), which a test can cut: open connections are dropped and new ones
-refused, as when the server stops; ``restore`` listens again on the same port."""
+"""Loopback TCP peers for the fault tests: a relay in front of a real server
+(PostgreSQL or Redis) which a test can cut: open connections are dropped and new
+ones refused, as when the server stops, and ``restore`` listens again on the same
+port; and two servers that never answer: one hung after accepting, one whose
+host seems gone (connections are never even accepted)."""
 
 from __future__ import annotations
 
@@ -71,6 +73,60 @@ class CuttableTcpProxy:
         finally:
             _drop(source)
             _drop(sink)
+
+
+class HungServer:
+    """Accepts connections and never answers, as a server stuck in a long pause."""
+
+    def __init__(self):
+        self._listener = socket.socket()
+        self._held: list[socket.socket] = []
+
+    def start(self) -> HungServer:
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._hold, daemon=True).start()
+        return self
+
+    def _hold(self) -> None:
+        while True:
+            try:
+                self._held.append(self._listener.accept()[0])
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        for sock in (self._listener, *self._held):
+            _drop(sock)
+
+
+class VanishedHost:
+    """A port whose connections never complete, as when the server's host is gone:
+    its accept queue is full and never served, so further handshakes are not
+    answered (Linux drops their SYNs)."""
+
+    def __init__(self):
+        self._listener = socket.socket()
+        self._fillers: list[socket.socket] = []
+
+    def start(self) -> VanishedHost:
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(0)
+        self.port = self._listener.getsockname()[1]
+        for _ in range(3):  # the queue of a listen(0) socket holds one: fill it
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(("127.0.0.1", self.port))
+            except BlockingIOError:
+                pass
+            self._fillers.append(filler)
+        return self
+
+    def stop(self) -> None:
+        for sock in (*self._fillers, self._listener):
+            sock.close()
 
 
 def _drop(sock: socket.socket, reset: bool = False) -> None:

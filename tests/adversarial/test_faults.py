@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession
 from tests.http_peer import free_port
 from tests.oauth_helpers import REDIRECT, Pkce, authorize_params, exchange_code, obtain_code, token_request
-from tests.tcp_proxy import CuttableTcpProxy
+from tests.tcp_proxy import CuttableTcpProxy, HungServer, VanishedHost
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -184,6 +185,30 @@ def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site,
         Client().post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"})
     locked = Client().post(reverse("accounts:login"), {"email": user.email, "password": password})
     assert locked.status_code == 429  # rate limits still count, in the database cache
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("silent_redis", [HungServer, VanishedHost], ids=["hung", "host-gone"])
+def test_a_redis_that_never_answers_holds_a_login_for_a_moment_then_the_database_stands_in(
+        user, password, settings, silent_redis):
+    from axes.handlers.proxy import AxesProxyHandler
+
+    server = silent_redis().start()
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{server.port}/0"}}
+    AxesProxyHandler.get_implementation(force=True)
+    browser = Client()
+    try:
+        started = time.monotonic()
+        signed_in = browser.post(reverse("accounts:login"), {"email": user.email, "password": password})
+        waited = time.monotonic() - started
+        account = browser.get(reverse("accounts:account"))
+    finally:
+        server.stop()
+        AxesProxyHandler.implementation = None
+    assert signed_in.status_code == 302 and account.status_code == 200  # the session lives in the database cache
+    # One Redis timeout (settings: 0.25 s to connect, 0.5 s to answer), then the
+    # database cache; without them redis-py waits 5 s, and again at every retry.
+    assert waited < 2.5, waited
 
 
 @pytest.fixture
