@@ -62,6 +62,23 @@ def test_database_down_gives_503s_writes_nothing_and_service_recovers(site, brow
     assert back.status_code == 200
 
 
+@pytest.mark.parametrize("silent_database", [HungServer, VanishedHost], ids=["hung", "host-gone"])
+def test_a_database_that_never_answers_gives_a_503_within_the_connect_timeout(site, browser, outage, silent_database):
+    pkce = Pkce.new()
+    tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+    server = silent_database().start()
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(server.port))
+    try:
+        started = time.monotonic()
+        down = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+        waited = time.monotonic() - started
+    finally:
+        server.stop()
+    assert down.status_code == 503 and down.json()["error"] == "temporarily_unavailable"
+    assert waited < 10, waited  # connect_timeout is 3 s; psycopg's own default is 130 s
+
+
 class LostDatabase:
     """The connection goes to PostgreSQL through a relay that the test cuts in
     the middle of a request: the request's earlier queries are answered, then

@@ -96,9 +96,12 @@ def test_database_url_parsing():
     pg = database_from_url("postgres://u:p%40ss@db.internal:5433/sso?sslmode=require", ROOT)
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
         "sso_project.postgresql", "sso", "u", "p@ss", "db.internal", "5433")
-    assert pg["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 2}
-    pooled = database_from_url("postgres://u@db/sso?server_side_binding=false&prepare_threshold=None", ROOT)
-    assert pooled["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
+    assert pg["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 2,
+                             "connect_timeout": 3, "tcp_user_timeout": 10_000}
+    pooled = database_from_url("postgres://u@db/sso?server_side_binding=false&prepare_threshold=None"
+                               "&connect_timeout=10", ROOT)
+    assert pooled["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None, "connect_timeout": 10,
+                                 "tcp_user_timeout": 10_000}
     assert database_from_url("postgres://u@db/sso?prepare_threshold=5", ROOT)["OPTIONS"]["prepare_threshold"] == 5
     assert database_from_url("sqlite:///db.sqlite3", ROOT)["NAME"] == ROOT / "db.sqlite3"
     assert database_from_url("sqlite:////tmp/x.sqlite3", ROOT)["NAME"] == Path("/tmp/x.sqlite3")
