@@ -21,14 +21,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 class Outage:
-    """Points the connection at a closed port (a real refused connection) until ended."""
+    """Points the connection at a closed port (a real refused connection), or at
+    the loopback ``port`` given, until ended."""
 
     def __init__(self):
         self.original = dict(connection.settings_dict)
 
-    def begin(self) -> None:
+    def begin(self, port: int | None = None) -> None:
         connection.close()
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port or free_port()))
 
     def end(self) -> None:
         connection.close()
@@ -67,8 +68,7 @@ def test_a_database_that_never_answers_gives_a_503_within_the_connect_timeout(si
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     server = silent_database().start()
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(server.port))
+    outage.begin(server.port)
     try:
         started = time.monotonic()
         down = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -79,7 +79,7 @@ def test_a_database_that_never_answers_gives_a_503_within_the_connect_timeout(si
     assert waited < 10, waited  # connect_timeout is 3 s; psycopg's own default is 130 s
 
 
-class LostDatabase:
+class LostDatabase(Outage):
     """The connection goes to PostgreSQL through a relay that the test cuts in
     the middle of a request: the request's earlier queries are answered, then
     the server is gone (live connection reset, reconnects refused)."""
@@ -87,10 +87,9 @@ class LostDatabase:
     WRITES = ("WITH", "INSERT", "UPDATE", "DELETE")
 
     def __init__(self):
-        self.original = dict(connection.settings_dict)
+        super().__init__()
         self.proxy = CuttableTcpProxy(self.original["HOST"] or "127.0.0.1", int(self.original["PORT"] or 5432)).start()
-        connection.close()
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(self.proxy.port))
+        self.begin(self.proxy.port)
         self.statements: list[str] = []  # the request's statements, up to the one the cut hit
         self.cut_at: str | None = None
 
@@ -114,8 +113,7 @@ class LostDatabase:
 
     def end(self) -> None:
         self.proxy.stop()
-        connection.close()
-        connection.settings_dict.update(self.original)
+        super().end()
 
 
 @pytest.fixture
@@ -247,7 +245,7 @@ def redis_through_relay(settings, monkeypatch):
 
 
 @pytest.mark.redis
-def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(site, user, password,
+def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(site, user, password, settings,
                                                                                redis_through_relay):
     from django.contrib.sessions.backends.cached_db import SessionStore
 
@@ -255,7 +253,7 @@ def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(s
 
     browser = Client()
     assert browser.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
-    session_key = browser.cookies[settings_session_cookie()].value
+    session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
     assert active_site(site.client_id).redirect_uris == [REDIRECT]  # both now cached in Redis
 
     redis_through_relay.cut()
@@ -269,7 +267,7 @@ def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(s
     old_uri = Client().get(reverse("oauth:authorize"), authorize_params(site, Pkce.new(), redirect_uri=REDIRECT))
     assert old_uri.status_code == 400 and "code=" not in old_uri.get("Location", "")
     assert not SessionStore().exists(session_key)  # the signed-out session is not revived from Redis
-    browser.cookies[settings_session_cookie()] = session_key
+    browser.cookies[settings.SESSION_COOKIE_NAME] = session_key
     assert browser.get(reverse("accounts:account")).status_code == 302  # replaying its cookie signs nobody in
 
 
@@ -288,12 +286,6 @@ def test_the_database_cache_starts_empty_at_each_outage(db, redis_through_relay)
     assert cache.get("sso:probe") is None  # a miss, which callers answer from the database
     cache.set("sso:probe", "written in the second outage")
     assert cache.get("sso:probe") == "written in the second outage"
-
-
-def settings_session_cookie() -> str:
-    from django.conf import settings
-
-    return settings.SESSION_COOKIE_NAME
 
 
 def test_rotate_pii_key_killed_midway_completes_on_rerun_without_losing_a_row(settings):

@@ -52,8 +52,8 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
         responses.append(tokens)
         issued = [tokens.json().get("refresh_token")] if tokens.ok else []
         joined = native_sso(base, tokens.json()) if tokens.ok else None
-        if joined is not None:
-            responses.append(joined)
+        responses += [joined] if joined is not None else []
+        second_app = [joined.json()["refresh_token"]] if joined is not None and joined.ok else []
         for _ in range(5):
             if not issued or time.monotonic() >= stop_at:
                 break
@@ -67,9 +67,7 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
         responses.append(http.post(f"{base}/logout/", {"csrfmiddlewaretoken": http.cookies.get("csrftoken", "")},
                                    headers={"Referer": f"{base}/account/"}, timeout=30))
         # Both apps' latest refresh tokens and the device secret: all dead now.
-        latest = [(issued[-1], site.client_id)] if issued else []
-        if joined is not None and joined.ok:
-            latest.append((joined.json()["refresh_token"], "soak-app"))
+        latest = ([(issued[-1], site.client_id)] if issued else []) + [(token, "soak-app") for token in second_app]
         after_logout = [requests.post(f"{base}/oauth/token/", {"grant_type": "refresh_token", "refresh_token": token},
                                       auth=(client_id, SECRET), timeout=30) for token, client_id in latest]
         if tokens.ok:
@@ -80,9 +78,8 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
             ledger["revived"] += sum(response.ok for response in after_logout)
             for response in responses:
                 ledger["statuses"][response.status_code] = ledger["statuses"].get(response.status_code, 0) + 1
-            if joined is not None and joined.ok:
-                issued.append(joined.json()["refresh_token"])  # the second app's, after the first app's chain
-            ledger["refresh_jtis"].update(jwt.decode(t, options={"verify_signature": False})["jti"] for t in issued if t)
+            ledger["refresh_jtis"].update(jwt.decode(t, options={"verify_signature": False})["jti"]
+                                          for t in issued + second_app if t)
 
 
 def rss_mb() -> float:
