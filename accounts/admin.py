@@ -3,23 +3,29 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.template.response import TemplateResponse
+from django.utils.html import escape
 
 from accounts.audit import EventType, record_event
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
 from accounts.oauth.backchannel import attempt_delivery
+from accounts.oauth.registry import new_client_secret
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
-from accounts.sessions import EndReason, end_sso_session
+from accounts.sessions import EndReason, changing_credentials, end_sso_session
 
 VIEW_PII = "accounts.view_pii"
+PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
 
 
 class UniqueEmailMixin:
@@ -91,11 +97,88 @@ class UserAdmin(DjangoUserAdmin):
     def masked_name(self, obj):
         return mask_name(obj.name)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            # Only a superuser hands out powers: a staff member with change_user
+            # must not grant itself (or anyone) view_pii, a group or superuser status.
+            fields = (*fields, *PRIVILEGE_FIELDS)
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        # A staff member who may change users may not take over a superuser's account
+        # (its password, its e-mail address) without being one.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and request.user.has_perm(VIEW_PII):
-            record_event(EventType.ADMIN_VIEWED_PII, user=self.get_object(request, object_id), actor=request.user, request=request)
+        with changing_credentials(request):  # a password or is_active changed here ends the user's sessions
+            response = super().change_view(request, object_id, form_url, extra_context)
+        self._audit_reveal(request, response, object_id)
         return response
+
+    def user_change_password(self, request, id, form_url=""):
+        with changing_credentials(request):
+            response = super().user_change_password(request, id, form_url)
+        if isinstance(response, TemplateResponse) and not request.user.has_perm(VIEW_PII):
+            # The page names the account by its username, the e-mail address: masked.
+            user = response.context_data["original"]
+            masked = MaskedAccount(user)
+            response.context_data["title"] = response.context_data["title"].replace(
+                escape(user.get_username()), escape(masked.get_username()))
+            response.context_data["original"] = masked
+        else:
+            self._audit_reveal(request, response, id)
+        return response
+
+    def _audit_reveal(self, request, response, object_id) -> None:
+        if request.method == "GET" and response.status_code == 200 and request.user.has_perm(VIEW_PII):
+            record_event(EventType.ADMIN_VIEWED_PII, user=self.get_object(request, unquote(object_id)),
+                         actor=request.user, request=request)
+
+
+class MaskedAccount:
+    """Stands in for an account on an admin page shown to staff without view_pii."""
+
+    def __init__(self, user: User):
+        self.pk = user.pk
+        self._label = str(user)
+        self._masked_email = mask_email(user.email)
+
+    def get_username(self) -> str:
+        return self._masked_email
+
+    def __str__(self) -> str:
+        return self._label
+
+
+class SuperuserOnlyGroupAdmin(GroupAdmin):
+    """Groups carry permissions (view_pii among them): only superusers manage them."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, SuperuserOnlyGroupAdmin)
 
 
 @admin.register(SSOSession)
@@ -164,7 +247,7 @@ class PartnerSiteAdmin(admin.ModelAdmin):
     @admin.action(description="Generate a new client secret (shown once)", permissions=["change"])
     def new_client_secret(self, request, queryset):
         for site in queryset.filter(client_type=PartnerSite.ClientType.CONFIDENTIAL):
-            secret = secrets.token_urlsafe(32)
+            secret = new_client_secret()
             site.set_client_secret(secret)
             site.save(update_fields=["client_secret_hash", "updated_at"])
             self.message_user(request, f"New secret for {site.client_id}: {secret}  (copy it now; only its hash is kept)",

@@ -30,10 +30,8 @@ class RegistrationForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.email_taken(email):
-            raise forms.ValidationError("An account with this email address already exists.", code="duplicate")
-        return email
+        # Whether the address is taken is for register_user to find, at the same cost either way.
+        return self.cleaned_data["email"].strip()
 
     def clean(self):
         cleaned = super().clean()

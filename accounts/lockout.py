@@ -1,26 +1,50 @@
-"""django-axes hooks that keep brute-force protection free of plaintext PII.
+"""Brute-force protection: django-axes' hooks, with a policy that no bystander pays for.
 
-Axes counts failures per "username" and per IP address. We hand it the blind
-index instead of the typed email and the reduced network identifier instead
-of the address, so its cache keys and log lines carry no personal data.
+Failures are counted three ways (OWASP ASVS V2.2.1; RFC 9700 has nothing
+kinder to say about guessing):
+
+- per account and network pair: that pair is locked after LOGIN_FAILURE_LIMIT
+  failures, for LOGIN_LOCKOUT_MINUTES. Someone else on the same network (behind
+  a carrier-grade NAT, a whole city) still signs in to their own account;
+- per account, from every network: past the same limit every further failure
+  doubles a delay before the account's next attempt is heard (one second, two,
+  four, up to the lockout period), so guessing from many networks stays slow
+  without anyone being able to lock the owner out;
+- per network, over every account: throttled at the much higher
+  LOGIN_NETWORK_FAILURE_LIMIT, so spraying one password across many accounts
+  stops too.
+
+A successful sign-in clears only its own pair's counter. Axes is handed the
+blind index instead of the typed email and the reduced network identifier
+instead of the address, and every cache key is a hash of them: no counter,
+key or log line carries personal data.
 """
 
 from __future__ import annotations
 
-from axes.conf import settings as axes_settings
+import time
+from dataclasses import dataclass
+
 from axes.handlers.cache import AxesCacheHandler
-from axes.helpers import get_client_cache_keys, get_credentials
+from axes.helpers import get_credentials
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 
+from accounts.counting import count_attempt
 from accounts.network import network_id
 from accounts.pii.blind_index import email_index
 
-LOCKOUT_MESSAGE = (
-    "Too many failed sign-in attempts. Sign-in is paused for this account and "
-    "this network for {minutes} minutes; please try again later."
-)
+MESSAGES = {
+    "pair": ("Too many failed sign-in attempts to this account from your network. Signing in to it from here "
+             "is paused for {minutes} minutes; please try again later."),
+    "network": ("Too many failed sign-in attempts from your network. Signing in from here is paused for "
+                "{minutes} minutes; please try again later."),
+    "account": ("This account has had many failed sign-in attempts. Please wait a moment (about {seconds} s) "
+                "before trying again."),
+}
 
 
 def username_for_lockout(request: HttpRequest, credentials: dict | None) -> str | None:
@@ -40,40 +64,93 @@ def client_description(username, ip_address, user_agent, path_info, request) -> 
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(
-        request,
-        "accounts/locked_out.html",
-        {"message": LOCKOUT_MESSAGE.format(minutes=minutes)},
-        status=429,
-    )
+    reason, retry_after = getattr(request, "lockout_reason", None) or "pair", getattr(request, "lockout_retry_after", 0)
+    cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    message = MESSAGES[reason].format(minutes=cooloff // 60, seconds=max(1, retry_after))
+    response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(max(1, retry_after) if reason == "account" else cooloff)
+    return response
 
 
-class BatchedCacheHandler(AxesCacheHandler):
-    """django-axes' cache handler, reading and clearing a client's counters in
-    one cache round trip each, and clearing only what there is to clear.
+def _key(kind: str, *parts: str) -> str:
+    # Keyed: a reduced network alone is few enough values to be guessed from an unkeyed hash.
+    return f"lockout:{kind}:" + salted_hmac("accounts.lockout", "\x00".join(parts), algorithm="sha256").hexdigest()[:40]
 
-    Axes keeps one counter per lockout parameter (the account's blind index,
-    the network). Its handler reads them one ``GET`` at a time before every
-    password check, and after every successful login reads each again (for a
-    log line) before deleting it: six Redis round trips on every login. Here the
-    check is one ``MGET``, and a login whose check found no counter deletes
-    nothing; otherwise one ``DEL``. Failures are counted as before. (A failure
-    counted by a concurrent request after the check stays counted.)
-    """
+
+@dataclass(frozen=True)
+class Counters:
+    pair: str | None  # failures of this account from this network
+    account: str | None  # failures of this account from anywhere
+    slow: str | None  # present while the account's next attempt must wait
+    network: str  # failures from this network against any account
+
+    @classmethod
+    def of(cls, request: HttpRequest, credentials: dict | None) -> "Counters":
+        account = username_for_lockout(request, credentials)
+        network = request.axes_ip_address or ""
+        if account is None:
+            return cls(None, None, None, _key("network", network))
+        return cls(_key("pair", account, network), _key("account", account), _key("slow", account),
+                   _key("network", network))
+
+
+def account_delay_seconds(account_failures: int) -> int:
+    """The wait before an account's next attempt, once its failures reach the limit."""
+    over = account_failures - settings.LOGIN_FAILURE_LIMIT
+    return min(2 ** over, int(settings.AXES_COOLOFF_TIME.total_seconds()))
+
+
+class PairLockoutHandler(AxesCacheHandler):
+    """django-axes' cache handler with the policy above. The check before each
+    password is one MGET; a failure is counted with INCR; a success deletes at
+    most its pair's counter, and nothing when the check found none."""
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        counters = Counters.of(request, credentials)
+        keys = [key for key in (counters.pair, counters.network, counters.slow) if key]
+        found = self.cache.get_many(keys)
+        request.lockout_pair_seen = bool(counters.pair and found.get(counters.pair))
+        reason = None
+        if counters.pair and found.get(counters.pair, 0) >= settings.LOGIN_FAILURE_LIMIT:
+            reason = "pair"
+        elif found.get(counters.network, 0) >= settings.LOGIN_NETWORK_FAILURE_LIMIT:
+            reason = "network"
+        elif counters.slow and counters.slow in found:
+            reason = "account"
+            request.lockout_retry_after = max(1, int(found[counters.slow] - time.time() + 0.999))
+        request.lockout_reason = reason
+        return reason is not None
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
-        keys = get_client_cache_keys(request, credentials)
-        found = self.cache.get_many(keys)
-        seen = getattr(request, "axes_counters_seen", {})
-        request.axes_counters_seen = {**seen, **{key: found.get(key, 0) for key in keys}}
-        return max(found.values(), default=0)
+        counters = Counters.of(request, credentials)
+        return self.cache.get(counters.pair, 0) if counters.pair else 0
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is None:
+            return
+        request.axes_credentials = credentials
+        if request.axes_locked_out:
+            # Refused before any password check: not counted (the owner waiting out a
+            # delay must not lengthen it), but audited.
+            user_locked_out.send("axes", request=request, username=None, ip_address=request.axes_ip_address)
+            return
+        counters = Counters.of(request, credentials)
+        cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        network_failures = count_attempt(self.cache, counters.network, cooloff)
+        pair_failures = count_attempt(self.cache, counters.pair, cooloff) if counters.pair else 0
+        if counters.account:
+            account_failures = count_attempt(self.cache, counters.account, cooloff)
+            if account_failures >= settings.LOGIN_FAILURE_LIMIT:
+                delay = account_delay_seconds(account_failures)
+                self.cache.set(counters.slow, time.time() + delay, delay)
+        if pair_failures >= settings.LOGIN_FAILURE_LIMIT or network_failures >= settings.LOGIN_NETWORK_FAILURE_LIMIT:
+            request.axes_locked_out = True
+            request.lockout_reason = "pair" if pair_failures >= settings.LOGIN_FAILURE_LIMIT else "network"
+            user_locked_out.send("axes", request=request, username=None, ip_address=request.axes_ip_address)
 
     def user_logged_in(self, sender, request, user, **kwargs):
-        if not axes_settings.AXES_RESET_ON_SUCCESS:
-            return
-        keys = get_client_cache_keys(request, get_credentials(user.get_username()))
-        seen = getattr(request, "axes_counters_seen", {})
-        counted = [key for key in keys if seen.get(key, 1)]  # a key not checked this request may hold failures
-        if counted:
-            self.cache.delete_many(counted)
+        # Only this pair's counter: a success of the attacker's own account must not
+        # wipe what the network or the account counted.
+        counters = Counters.of(request, get_credentials(user.get_username()))
+        if counters.pair and getattr(request, "lockout_pair_seen", True):
+            self.cache.delete(counters.pair)

@@ -4,12 +4,13 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import InterfaceError, OperationalError
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import render
 
 from accounts import signed_in_user
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
+from accounts.oauth.registry import form_action_origins
 from accounts.sessions import current_sid, live_sso_session
 
 logger = logging.getLogger("accounts")
@@ -44,16 +45,33 @@ class SSOSessionMiddleware:
 
 
 class ContentSecurityPolicyMiddleware:
-    """Adds the Content-Security-Policy header (Django 5.2 has none built in)."""
+    """Adds the Content-Security-Policy header (Django 5.2 has none built in).
+
+    Pages get ``form-action`` too: a form may go to this site and, through the
+    redirects that follow it, to a registered site's redirect URI, nowhere else.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.policy = settings.CONTENT_SECURITY_POLICY
+        self._pages: tuple[tuple[str, ...], str] | None = None
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        if "Content-Security-Policy" not in response.headers:
+            is_page = response.get("Content-Type", "").startswith("text/html") and not 300 <= response.status_code < 400
+            response.headers["Content-Security-Policy"] = self._page_policy() if is_page else self.policy
         return response
+
+    def _page_policy(self) -> str:
+        try:
+            origins = form_action_origins()
+        except DatabaseError:  # the page saying the database is down still goes out, forms kept to this site
+            origins = ()
+        if self._pages is None or self._pages[0] != origins:
+            allowed = " ".join(["'self'", *origins])
+            self._pages = (origins, f"{self.policy}; form-action {allowed}")
+        return self._pages[1]
 
 
 class RejectNulBytesMiddleware:
@@ -87,8 +105,8 @@ class RejectNulBytesMiddleware:
         if request.method == "POST" and request.content_type in self.FORM_TYPES:
             try:
                 return _nul_in(request.POST)
-            except (RequestDataTooBig, TooManyFieldsSent):
-                return False  # answered later by the view's own size handling
+            except (RequestDataTooBig, TooManyFieldsSent, BadRequest):
+                return False  # answered later by the view's own handling of the body
         return False
 
 

@@ -13,14 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.audit import EventType, record_event
 from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
 from accounts.models import Consent, SSOSession
 from accounts.oauth.authorize import withdraw_consent
 from accounts.oauth.errors import clear_site_data
 from accounts.oauth.registry import active_site
-from accounts.registration import EmailAlreadyRegistered, register_user
-from accounts.sessions import EndReason, current_sid, end_sso_session, end_user_sessions
+from accounts.registration import EmailAlreadyRegistered, register_user, registration_throttled
+from accounts.sessions import EndReason, changing_credentials, current_sid, end_sso_session, end_user_sessions
 
 
 def _safe_next(request) -> str:
@@ -65,6 +64,11 @@ def register_view(request):
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
+        if registration_throttled(request):
+            return render(request, "error.html", {
+                "title": "Too many registrations",
+                "message": "Too many accounts were requested from your network. Please try again in an hour.",
+            }, status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -138,12 +142,11 @@ def password_change_view(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            user = form.save()
+            # A new password ends every other session (accounts.signals): whoever
+            # knew the old one is signed out everywhere else; this one stays.
+            with changing_credentials(request, keep_current=True):
+                user = form.save()
             update_session_auth_hash(request, user)
-            # A new password ends every other session: whoever knew the old
-            # one is signed out everywhere else.
-            end_user_sessions(user, EndReason.PASSWORD_CHANGED, except_sid=current_sid(request), request=request)
-            record_event(EventType.PASSWORD_CHANGE, user=user, request=request, sid=current_sid(request) or "")
             messages.success(request, "Your password has been changed; your other sessions were signed out.")
             return redirect("accounts:account")
         status = 400

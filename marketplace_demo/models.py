@@ -33,7 +33,7 @@ class SignedInSession(models.Model):
     logout ends them all."""
 
     session_key = models.CharField(max_length=40, unique=True)
-    sid = models.CharField(max_length=64, db_index=True)
+    sid = models.CharField(max_length=128, db_index=True)  # the IdP's sid for this site's sector
     sub = models.CharField(max_length=100, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 

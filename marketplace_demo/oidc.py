@@ -12,6 +12,7 @@ from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.http import HttpRequest
 
+from marketplace_demo import sealed
 from marketplace_demo.models import SignedInSession
 
 logger = logging.getLogger("marketplace_demo.oidc")
@@ -44,10 +45,10 @@ def sign_in(request: HttpRequest, token: dict) -> None:
     if jwt.get_unverified_header(token["id_token"]).get("typ", "JWT") != "JWT":
         raise SignInFailed("the ID token has the wrong type")
     request.session.cycle_key()  # no session fixation across sign-in
-    request.session[SESSION_USER] = {"sub": claims["sub"], "name": claims.get("name", ""),
-                                     "email": claims.get("email", ""), "sid": claims.get("sid", "")}
-    request.session[SESSION_TOKENS] = {key: token.get(key) for key in
-                                       ("access_token", "refresh_token", "id_token", "expires_at")}
+    # In clear only the pseudonymous sub and sid; the tokens and the name sealed; no e-mail address.
+    request.session[SESSION_USER] = {"sub": claims["sub"], "sid": claims.get("sid", "")}
+    _keep_tokens(request, {"name": claims.get("name", ""),
+                           **{key: token.get(key) for key in ("access_token", "refresh_token", "id_token", "expires_at")}})
     request.session.save()
     SignedInSession.objects.update_or_create(
         session_key=request.session.session_key, defaults={"sid": claims.get("sid", ""), "sub": claims["sub"]}
@@ -59,14 +60,27 @@ def sign_out_locally(request: HttpRequest) -> None:
     request.session.flush()
 
 
+def _tokens(request: HttpRequest) -> dict | None:
+    return sealed.unseal(request.session.get(SESSION_TOKENS))
+
+
+def _keep_tokens(request: HttpRequest, tokens: dict) -> None:
+    request.session[SESSION_TOKENS] = sealed.seal(tokens)
+
+
 def current_user(request: HttpRequest) -> dict | None:
-    return request.session.get(SESSION_USER)
+    """Who is signed in here: sub, sid and the display name, or None."""
+    user = request.session.get(SESSION_USER)
+    tokens = _tokens(request) if user else None
+    if not user or tokens is None:
+        return None
+    return {**user, "name": tokens.get("name", "")}
 
 
 def access_token(request: HttpRequest) -> str | None:
     """A usable access token, refreshed quietly when it has expired; None when
     the refresh is refused (the user is then signed out of this site)."""
-    tokens = request.session.get(SESSION_TOKENS)
+    tokens = _tokens(request)
     if not tokens:
         return None
     if tokens.get("expires_at") and tokens["expires_at"] - 30 > time.time():
@@ -78,9 +92,9 @@ def access_token(request: HttpRequest) -> str | None:
         sign_out_locally(request)
         return None
     tokens.update({key: fresh.get(key, tokens.get(key)) for key in ("access_token", "refresh_token", "id_token", "expires_at")})
-    request.session[SESSION_TOKENS] = tokens
+    _keep_tokens(request, tokens)
     return tokens["access_token"]
 
 
 def id_token_hint(request: HttpRequest) -> str | None:
-    return (request.session.get(SESSION_TOKENS) or {}).get("id_token")
+    return (_tokens(request) or {}).get("id_token")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sso_project.env import ConfigError, database_from_url, env_bool, env_list
 from sso_project.keys import KeySource
@@ -27,17 +28,20 @@ PARTNER = {
 slug = PARTNER["CLIENT_ID"]
 
 try:
-    DEBUG = env_bool("DJANGO_DEBUG", True)
+    DEBUG = env_bool("DJANGO_DEBUG", False)  # production unless development is asked for
     keys = KeySource(Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")), generate_missing=DEBUG)
     SECRET_KEY = keys.secret("PARTNER_SECRET_KEY", f"partner-{slug}-secret-key", nbytes=48)
     PARTNER["CLIENT_SECRET"] = keys.secret("PARTNER_CLIENT_SECRET", f"partner-{slug}-client-secret")
+    # Seals the tokens and name kept in the session table (marketplace_demo/sealed.py).
+    PARTNER["TOKEN_KEY"] = keys.secret("PARTNER_TOKEN_KEY", f"partner-{slug}-token-key")
     DATABASES = {"default": database_from_url(
         os.environ.get("PARTNER_DATABASE_URL") or f"sqlite:///partner-{slug}.sqlite3", BASE_DIR
     )}
 except ConfigError as error:
     raise SystemExit(f"configuration error: {error}") from None
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "127.0.0.2", "localhost", "testserver"])
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "127.0.0.2", "localhost", "testserver"] if DEBUG
+                         else [urlsplit(PARTNER["BASE_URL"]).hostname or "localhost"])
 CSRF_TRUSTED_ORIGINS = [PARTNER["BASE_URL"]]
 
 INSTALLED_APPS = [
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace_demo.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

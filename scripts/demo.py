@@ -37,25 +37,36 @@ def partner_env(partner: dict) -> dict:
     return {**env, "DJANGO_SETTINGS_MODULE": "marketplace_demo.settings", "SSO_ISSUER": IDP}
 
 
-def client_secret(client_id: str) -> str:
+def secret_file(client_id: str) -> Path:
+    return ROOT / ".keys" / f"partner-{client_id}-client-secret"
+
+
+def keep_client_secret(client_id: str, secret: str) -> None:
+    """The secret the IdP generated for a partner, where the partner's settings read it."""
     sys.path.insert(0, str(ROOT))
     from sso_project.keys import KeySource
 
-    return KeySource(ROOT / ".keys", generate_missing=True).secret("UNUSED", f"partner-{client_id}-client-secret")
+    path = secret_file(client_id)
+    path.unlink(missing_ok=True)
+    KeySource._write_private(path, secret + "\n")
 
 
 def set_up() -> None:
     os.environ.pop("DATABASE_URL", None)  # the demo always runs on the embedded SQLite default
+    os.environ.setdefault("DJANGO_DEBUG", "true")  # production is the default; the demo is development
     manage("migrate", "--noinput", "-v0")
     credentials = manage("ensure_demo_user", capture=True)
     for partner in PARTNERS:
         base, client_id = partner["PARTNER_BASE_URL"], partner["PARTNER_CLIENT_ID"]
+        # The IdP generates each partner's secret (and a new one if the partner's copy is gone).
+        new_secret = [] if secret_file(client_id).exists() else ["--new-client-secret"]
         out = manage("register_site", "--client-id", client_id, "--name", partner["PARTNER_NAME"],
                      "--redirect-uri", f"{base}/oidc/callback/", "--post-logout-redirect-uri", f"{base}/signed-out/",
                      "--backchannel-logout-uri", f"{base}/oidc/backchannel-logout/",
-                     "--subject-type", partner["subject_type"], "--client-secret", client_secret(client_id),
-                     capture=True)
-        json.loads(out)
+                     "--subject-type", partner["subject_type"], *new_secret, capture=True)
+        generated = json.loads(out).get("client_secret")
+        if generated:
+            keep_client_secret(client_id, generated)
         manage("migrate", "--noinput", "-v0", env=partner_env(partner))
     print(credentials, end="")
 

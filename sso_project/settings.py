@@ -1,8 +1,9 @@
 """Settings of the identity provider, read once from the environment.
 
-Every variable is documented in README.md ("Configuration"). Development
-(DJANGO_DEBUG=true, the default) generates missing keys into ``.keys/``;
-production (DJANGO_DEBUG=false) refuses to start without them.
+Every variable is documented in README.md ("Configuration"). Production is the
+default: debug off, and a missing key refuses the start. Development
+(DJANGO_DEBUG=true, which ``make demo`` and ``make test`` set) generates
+missing keys into ``.keys/``. A malformed value stops the start with one line.
 """
 
 from __future__ import annotations
@@ -12,13 +13,26 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sso_project.env import ConfigError, database_from_url, env_bool, env_list
+from sso_project.env import ConfigError, database_from_url, env_bool, env_float, env_int, env_list
 from sso_project.keys import KeySource
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 try:
-    DEBUG = env_bool("DJANGO_DEBUG", True)
+    DEBUG = env_bool("DJANGO_DEBUG", False)
+    LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    LOGIN_NETWORK_FAILURE_LIMIT = env_int("LOGIN_NETWORK_FAILURE_LIMIT", 100, minimum=1)
+    LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+    REGISTRATIONS_PER_NETWORK_PER_HOUR = env_int("REGISTRATIONS_PER_NETWORK_PER_HOUR", 20, minimum=1)
+    REDIS_CONNECT_TIMEOUT_SECONDS = env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 0.25, minimum=0.01)
+    REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.5, minimum=0.01)
+    HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_SSL_REDIRECT_ON = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+    ACCESS_TOKEN_SECONDS = env_int("SSO_ACCESS_TOKEN_SECONDS", 300, minimum=1)
+    DEVICE_SECRET_DAYS = env_int("SSO_DEVICE_SECRET_DAYS", 90, minimum=1)
+    LEGACY_IDP_TIMEOUT_SECONDS = env_float("LEGACY_IDP_TIMEOUT_SECONDS", 3.0, minimum=0.1)
     keys = KeySource(
         Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")),
         generate_missing=DEBUG,
@@ -145,19 +159,21 @@ CRYPTOGRAPHY_KEY = PII_KEY
 
 # --- Brute-force protection (django-axes) ------------------------------------
 
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
-# Lock an account after repeated failures from anywhere, and a client after
-# repeated failures against any account.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Locks an account and network pair; slows an account failing from many networks;
+# throttles a network at LOGIN_NETWORK_FAILURE_LIMIT (accounts/lockout.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Counters live in the cache (Redis in production), never in a table: axes'
 # database handler would store the typed email and IP address in plaintext.
-AXES_HANDLER = "accounts.lockout.BatchedCacheHandler"  # axes' cache handler, fewer round trips
+AXES_HANDLER = "accounts.lockout.PairLockoutHandler"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_network_id"
 AXES_CLIENT_STR_CALLABLE = "accounts.lockout.client_description"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused while locked is not counted (nor does it extend the lock).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "email"
@@ -179,8 +195,8 @@ if REDIS_URL:
                 # A Redis that hangs (or a host that vanished, answering nothing)
                 # must cost a request a fraction of a second before the database
                 # cache stands in, not redis-py's default of five seconds.
-                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25")),
-                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5")),
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
             },
         }
     }
@@ -223,11 +239,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_SSL_REDIRECT = SECURE_SSL_REDIRECT_ON
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-    if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- REST API -------------------------------------------------------------------
@@ -306,13 +322,13 @@ SSO = {
     "ISSUER": SSO_ISSUER,
     "SIGNING_KEY_DIR": SIGNING_KEY_DIR,
     "SIGNING_ALGORITHM": os.environ.get("SSO_SIGNING_ALGORITHM", "RS256"),
-    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("SSO_ACCESS_TOKEN_SECONDS", "300"))),
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_SECONDS),
     "ID_TOKEN_LIFETIME": timedelta(minutes=5),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
     "AUTHORIZATION_CODE_LIFETIME": timedelta(seconds=60),
     "LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
     "JWT_LEEWAY": timedelta(seconds=30),
-    "DEVICE_SECRET_LIFETIME": timedelta(days=int(os.environ.get("SSO_DEVICE_SECRET_DAYS", "90"))),
+    "DEVICE_SECRET_LIFETIME": timedelta(days=DEVICE_SECRET_DAYS),
     "SCOPES": {
         "openid": "Sign you in",
         "profile": "See your name",
@@ -335,5 +351,5 @@ LEGACY_IDP = {
     "CLIENT_ID": os.environ.get("LEGACY_IDP_CLIENT_ID", ""),
     "CLIENT_SECRET": os.environ.get("LEGACY_IDP_CLIENT_SECRET", ""),
     "REVOCATION_URL": os.environ.get("LEGACY_IDP_REVOCATION_URL", ""),
-    "TIMEOUT_SECONDS": float(os.environ.get("LEGACY_IDP_TIMEOUT_SECONDS", "3")),
+    "TIMEOUT_SECONDS": LEGACY_IDP_TIMEOUT_SECONDS,
 }

@@ -29,6 +29,8 @@ class LoopbackPeer:
     def __init__(self, port: int):
         self.port = port
         self._server: LoopbackServer | None = None
+        self.redirect_to: str | None = None  # answer every POST with 302 to this URL
+        self.hits = 0
 
     def handle_post(self, path: str, headers, form: dict[str, str]) -> tuple[int, dict | None]:
         raise NotImplementedError
@@ -41,8 +43,15 @@ class LoopbackPeer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                peer.hits += 1
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if peer.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", peer.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status, body = peer.handle_post(self.path, self.headers, form)
                 data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
@@ -52,6 +61,12 @@ class LoopbackPeer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self):  # nobody should GET these; counted, so a followed redirect shows
+                peer.hits += 1
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
@@ -101,7 +116,8 @@ class LegacyProvider(LoopbackPeer):
 
     def add_refresh_token(self, token: str, sub: str, **claims) -> None:
         self.tokens[token] = {"active": True, "token_type": "refresh_token", "sub": sub, "iss": self.issuer,
-                              "client_id": "old-app", "exp": int(time.time()) + 3600, **claims}
+                              "client_id": "old-app", "scope": "openid email profile",
+                              "exp": int(time.time()) + 3600, **claims}
 
     def handle_post(self, path, headers, form):
         if self.delay_seconds:

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.oauth import sql
-from accounts.oauth.registry import SiteRegistration, register_site
+from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site
 
-SECRET = "marketplace-secret-for-tests-0123456789abcdef"
+SECRET = new_client_secret()  # as strong as a generated one: weaker ones are refused
 REDIRECT = "http://127.0.0.1:8001/oidc/callback/"
 
 

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accounts.oauth.registry import SiteRegistration, register_site
+from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ class PartnerProcess:
     issuer: str
     workdir: Path
     subject_type: str = "public"
-    secret: str = "partner-test-secret-0123456789abcdefghij"
+    secret: str = field(default_factory=new_client_secret)
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
@@ -52,6 +52,7 @@ class PartnerProcess:
             "PARTNER_BASE_URL": self.url,
             "PARTNER_DATABASE_URL": f"sqlite:///{self.workdir / (self.client_id + '.sqlite3')}",
             "PARTNER_SECRET_KEY": "partner-test-secret-key-" + self.client_id,
+            "PARTNER_TOKEN_KEY": "partner-test-token-key-" + self.client_id,
             "DJANGO_DEBUG": "true",
         }
 

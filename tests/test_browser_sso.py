@@ -48,6 +48,33 @@ class Steps:
         self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{label}.png"), full_page=True)
 
 
+def readable_sessions(partner) -> list[str]:
+    """The partner's session rows as anyone holding a copy of its database reads them
+    (Django signs session data, it does not encrypt it)."""
+    import base64
+    import sqlite3
+    import zlib
+
+    with sqlite3.connect(partner.workdir / f"{partner.client_id}.sqlite3") as db:
+        rows = [row[0] for row in db.execute("SELECT session_data FROM django_session")]
+    readable = []
+    for data in rows:
+        payload = data.split(":")[0]
+        raw = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+        readable.append((zlib.decompress(raw) if payload.startswith(".") else raw).decode())
+    return readable
+
+
+def assert_partner_keeps_no_pii_or_tokens_in_clear(partner) -> None:
+    sessions = readable_sessions(partner)
+    signed_in = [text for text in sessions if "partner_user" in text]
+    assert signed_in, sessions
+    for text in signed_in:
+        assert "ada@example.org" not in text and "Lovelace" not in text  # no e-mail, no name in clear
+        assert "eyJ" not in text  # no JWT: access, refresh and ID token are sealed
+        assert '"partner_tokens":"gAAAA' in text  # the Fernet seal
+
+
 def sign_in_on_idp(page, user, password):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", password)
@@ -72,6 +99,7 @@ def test_sso_across_sites_and_single_logout(chromium, marketplace, languages, us
     page.wait_for_url(marketplace.url + "/")
     assert page.inner_text("#signed-in-as") == "Signed in as Ada Lovelace"
     steps.shot("marketplace-signed-in")
+    assert_partner_keeps_no_pii_or_tokens_in_clear(marketplace)
 
     page.goto(languages.url)
     page.click("#sign-in")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SSOSession, User, token_digest
 from accounts.sessions import sso_session_ended
+from accounts.site_grants import site_grant_ended
 from tokenexchange.models import DeviceSecret
 
 # The account's email and name are read (and decrypted) only if a claim needs them.
@@ -48,3 +49,9 @@ def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, pre
 @receiver(sso_session_ended)
 def revoke_session_device_secrets(sender, sso_session: SSOSession, **kwargs) -> None:
     DeviceSecret.objects.filter(sso_session=sso_session, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@receiver(site_grant_ended)
+def revoke_site_device_secrets(sender, site: PartnerSite, sso_sessions: list[SSOSession], **kwargs) -> None:
+    DeviceSecret.objects.filter(issued_to=site, sso_session__in=sso_sessions, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import urllib.error
-import urllib.request
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.conf import settings
+
+from accounts.outbound import post_form
 
 logger = logging.getLogger("tokenexchange.legacy")
 
@@ -21,16 +21,10 @@ class LegacyProviderUnavailable(Exception):
 def _post(url: str, form: dict[str, str]) -> tuple[int, bytes]:
     config = settings.LEGACY_IDP
     credentials = f"{quote(config['CLIENT_ID'], safe='')}:{quote(config['CLIENT_SECRET'], safe='')}"
-    request = urllib.request.Request(url, data=urlencode(form).encode(), method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "application/json",
-        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
-    })
+    headers = {"Accept": "application/json",
+               "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
     try:
-        with urllib.request.urlopen(request, timeout=config["TIMEOUT_SECONDS"]) as response:  # noqa: S310
-            return response.status, response.read(64 * 1024)
-    except urllib.error.HTTPError as error:
-        return error.code, b""
+        return post_form(url, form, headers=headers, timeout=config["TIMEOUT_SECONDS"])  # a redirect is not followed
     except (OSError, ValueError) as error:  # refused, timed out, bad URL
         raise LegacyProviderUnavailable(type(error).__name__) from None
 

@@ -1,11 +1,11 @@
 from accounts.models.audit import AuditEvent
-from accounts.models.grants import AuthorizationCode, RefreshTokenRecord, RevokedAccessToken, token_digest
+from accounts.models.grants import AuthorizationCode, EndedGrant, RefreshTokenRecord, RevokedAccessToken, token_digest
 from accounts.models.logout import LogoutDelivery
 from accounts.models.sessions import SSOSession
 from accounts.models.sites import Consent, PartnerSite, SessionSite
 from accounts.models.users import User, UserManager
 
 __all__ = [
-    "AuditEvent", "AuthorizationCode", "Consent", "LogoutDelivery", "PartnerSite", "RefreshTokenRecord", "RevokedAccessToken",
+    "AuditEvent", "AuthorizationCode", "Consent", "EndedGrant", "LogoutDelivery", "PartnerSite", "RefreshTokenRecord", "RevokedAccessToken",
     "SSOSession", "SessionSite", "User", "UserManager", "token_digest",
 ]

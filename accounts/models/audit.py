@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
         TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"
         BACKCHANNEL_LOGOUT_DELIVERED = "backchannel_logout_delivered"
         BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+        GRANT_ENDED = "grant_ended"
+        ACCOUNT_DISABLED = "account_disabled"
+        REGISTRATION_THROTTLED = "registration_throttled"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

@@ -52,3 +52,19 @@ class RevokedAccessToken(models.Model):
 
     jti = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
+
+
+class EndedGrant(models.Model):
+    """A site's grant in one SSO session, ended before the session itself:
+    consent withdrawn, the site disabled, a code replayed, a refresh token
+    revoked. Access tokens of that site and session issued up to ``ended_at``
+    are refused; a later sign-in to the site starts a new grant."""
+
+    # Indexed by the unique constraint, which leads with it.
+    sso_session = models.ForeignKey(SSOSession, on_delete=models.CASCADE, related_name="+", db_index=False)
+    site = models.ForeignKey(PartnerSite, on_delete=models.CASCADE, related_name="+")
+    ended_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sso_session", "site"], name="one_ended_grant_per_session_and_site")]

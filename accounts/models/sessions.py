@@ -28,6 +28,7 @@ class SSOSession(models.Model):
         SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere", "signed out from another session"
         SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", "signed out everywhere"
         PASSWORD_CHANGED = "password_changed", "password changed"
+        ACCOUNT_DISABLED = "account_disabled", "account disabled"
         ADMIN_TERMINATED = "admin_terminated", "terminated by an administrator"
         REFRESH_TOKEN_REUSE = "refresh_token_reuse", "a rotated refresh token was used again"
 

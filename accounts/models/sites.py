@@ -50,8 +50,13 @@ class PartnerSite(models.Model):
     vendor_group = models.CharField(max_length=100, blank=True, help_text="Native apps of one vendor.")
     native_sso = models.BooleanField(default=False, help_text="May share sessions with its vendor group's apps (device_sso).")
     resource_uri = models.URLField(blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707).")
+    # RFC 8693 section 5: which callers may obtain tokens for this site; none unless named.
+    exchange_clients = models.JSONField(default=list, blank=True,
+                                        help_text="client_ids that may exchange a user's token for one for this site.")
     delegation_actors = models.JSONField(default=list, blank=True,
                                          help_text="client_ids that may act for users at this site (RFC 8693 act).")
+    legacy_client_ids = models.JSONField(default=list, blank=True,
+                                         help_text="Legacy provider client_ids whose refresh tokens this site may migrate.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

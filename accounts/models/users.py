@@ -38,9 +38,6 @@ class UserManager(BaseUserManager):
     def get_by_email(self, email: str) -> "User":
         return self.get_by_natural_key(email)
 
-    def email_taken(self, email: str) -> bool:
-        return self.filter(email_index=email_index(email)).exists()
-
     def create_user(self, email: str, password: str | None = None, **extra) -> "User":
         if not email:
             raise ValueError("an email address is required")
@@ -95,6 +92,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()  # NFKC-normalises the email (AbstractBaseUser.normalize_username)
         self.email = UserManager.normalize_email(self.email.strip())
         self.name = self.name.strip()
+
+    def check_password(self, raw_password: str) -> bool:
+        # Django upgrades an outdated hash inside this call: the same password in a
+        # new hash, which must not end the user's sessions (accounts.signals).
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
 
     def save(self, *args, **kwargs) -> None:
         self.email_index = email_index(self.email)

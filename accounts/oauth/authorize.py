@@ -15,6 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession,
 from accounts.oauth import consented_code, sql
 from accounts.oauth.registry import active_site
 from accounts.sessions import link_session_to_site
+from accounts.site_grants import GrantEndReason, end_site_grant
 
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
 PROMPTS = {"none", "login", "consent", "select_account"}
@@ -107,7 +109,11 @@ class AuthorizationRequest:
         query = "&".join(filter(None, [parts.query, urlencode(values)]))
         return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
-    def as_params(self, *, without_prompt: str | None = None) -> dict[str, str]:
+    def as_params(self, *, authenticated: bool = False) -> dict[str, str]:
+        """The request as parameters; ``authenticated``: for the way back once the user has
+        just signed in, without ``prompt=login`` and ``max_age``, which that sign-in
+        satisfied (OIDC Core 3.1.2.1: authenticate now, once; kept, ``max_age=0``
+        would send the user back to the login page forever)."""
         params = {
             "client_id": self.site.client_id,
             "redirect_uri": self.redirect_uri,
@@ -116,9 +122,9 @@ class AuthorizationRequest:
             "code_challenge": self.code_challenge,
             "code_challenge_method": "S256",
         }
-        prompt = self.prompt - {without_prompt} if without_prompt else self.prompt
-        optional = {"state": self.state, "nonce": self.nonce, "prompt": " ".join(sorted(prompt)),
-                    "max_age": "" if self.max_age is None else str(self.max_age)}
+        prompt = self.prompt - {"login"} if authenticated else self.prompt
+        max_age = "" if self.max_age is None or authenticated else str(self.max_age)
+        optional = {"state": self.state, "nonce": self.nonce, "prompt": " ".join(sorted(prompt)), "max_age": max_age}
         params.update({name: value for name, value in optional.items() if value})
         return params
 
@@ -156,8 +162,13 @@ def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=N
 
 
 def withdraw_consent(consent: Consent, request=None) -> None:
-    record_event(EventType.CONSENT_WITHDRAWN, user=consent.user, client_id=consent.site.client_id, request=request)
-    consent.delete()
+    """The site's grant ends at once in every session of the user (its tokens,
+    device secrets, a back-channel logout), and it must ask again (DESIGN.md section 5)."""
+    with transaction.atomic():
+        end_site_grant(consent.site, SSOSession.objects.active().filter(user=consent.user).select_related("user"),
+                       GrantEndReason.CONSENT_WITHDRAWN, notify=True, request=request)
+        record_event(EventType.CONSENT_WITHDRAWN, user=consent.user, client_id=consent.site.client_id, request=request)
+        consent.delete()
 
 
 def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession) -> str | None:

@@ -9,18 +9,17 @@ site acknowledges (HTTP 200) or the retry window closes.
 from __future__ import annotations
 
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import EventType, record_event
-from accounts.models import LogoutDelivery, SessionSite, SSOSession
+from accounts.models import LogoutDelivery, PartnerSite, SessionSite, SSOSession
 from accounts.oauth.claims import subject_for
+from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.tokens import LogoutToken
+from accounts.outbound import post_form
 
 logger = logging.getLogger("accounts.backchannel")
 
@@ -37,31 +36,46 @@ def queue_logout_deliveries(sso_session: SSOSession) -> list[int]:
     Called inside the transaction that ends the session.
     """
     links = SessionSite.objects.filter(sso_session=sso_session).select_related("site").exclude(site__backchannel_logout_uri="")
-    ids = []
-    for link in links:
-        delivery, _ = LogoutDelivery.objects.get_or_create(
-            site=link.site, sid=sso_session.sid, defaults={"sub": subject_for(sso_session.user, link.site)}
-        )
-        ids.append(delivery.pk)
-    return ids
+    return [_queue(link.site, sso_session, link.first_at) for link in links]
+
+
+def queue_site_logouts(site: PartnerSite, sso_sessions: list[SSOSession]) -> list[int]:
+    """Outbox rows telling ``site`` that its grant in these sessions ended (the sessions go on)."""
+    if not site.backchannel_logout_uri:
+        return []
+    links = SessionSite.objects.filter(site=site, sso_session__in=sso_sessions).select_related("sso_session__user")
+    return [_queue(site, link.sso_session, link.first_at) for link in links]
+
+
+def _queue(site: PartnerSite, sso_session: SSOSession, linked_at) -> int:
+    delivery, created = LogoutDelivery.objects.get_or_create(
+        site=site, sid=sso_session.sid, defaults={"sub": subject_for(sso_session.user, site)})
+    if not created and delivery.created_at < linked_at:
+        # Told once already, and signed in to the site again since: tell it again.
+        now = timezone.now()
+        delivery.status, delivery.attempts, delivery.last_error = LogoutDelivery.Status.PENDING, 0, ""
+        delivery.created_at = delivery.next_attempt_at = now
+        delivery.delivered_at = None
+        delivery.save()
+    return delivery.pk
 
 
 def logout_token_for(delivery: LogoutDelivery) -> str:
     token = LogoutToken(audience=delivery.site.client_id).set_claims(
-        sub=delivery.sub, sid=delivery.sid, events={BACKCHANNEL_EVENT: {}}
+        sub=delivery.sub, sid=sid_for(delivery.sid, delivery.site), events={BACKCHANNEL_EVENT: {}}
     )
     return str(token)
 
 
+class DeliveryFailed(Exception):
+    pass
+
+
 def _post_logout_token(uri: str, logout_token: str) -> None:
-    body = urlencode({"logout_token": logout_token}).encode()
-    request = urllib.request.Request(
-        uri, data=body, method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"},
-    )
-    with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:  # noqa: S310 (registered URI)
-        if response.status != 200:
-            raise urllib.error.HTTPError(uri, response.status, "unexpected status", response.headers, None)
+    status, _ = post_form(uri, {"logout_token": logout_token}, headers={"Cache-Control": "no-cache"},
+                          timeout=DELIVERY_TIMEOUT_SECONDS)
+    if status != 200:  # section 2.8: 200 is the acknowledgement; a redirect is not followed
+        raise DeliveryFailed(f"HTTP {status}")
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -82,7 +96,7 @@ def attempt_delivery(delivery_id: int) -> bool:
         now = timezone.now()
         try:
             _post_logout_token(delivery.site.backchannel_logout_uri, logout_token_for(delivery))
-        except (OSError, urllib.error.URLError, ValueError) as error:
+        except (OSError, ValueError, DeliveryFailed) as error:
             delivery.last_error = str(error)[:300]
             if now - delivery.created_at > GIVE_UP_AFTER:
                 delivery.status = LogoutDelivery.Status.FAILED

@@ -24,7 +24,8 @@ def provider_metadata() -> dict[str, object]:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": [
-            "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange",
+            "authorization_code", "refresh_token", "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
         ],
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": list(SIGNING_ALGORITHMS),

@@ -10,6 +10,7 @@ from django.http import QueryDict
 
 from accounts.models import PartnerSite, SSOSession
 from accounts.oauth.registry import active_site
+from accounts.oauth.sector_sid import internal_sid
 from accounts.oauth.token_lookup import read_id_token_hint
 
 
@@ -44,7 +45,10 @@ class EndSessionRequest:
 
     def confirmed_for(self, sso_session: SSOSession, *, posted: bool) -> bool:
         """A hint for this very session, or the user's own confirmation (CSRF-checked POST)."""
-        return posted or (self.hint_claims is not None and self.hint_claims.get("sid") == sso_session.sid)
+        if posted:
+            return True
+        # The hint names the session as its site's sector sees it (OIDC Core 17.3).
+        return self.hint_claims is not None and internal_sid(self.hint_claims.get("sid"), self.site) == sso_session.sid
 
     def redirect_target(self) -> str:
         parts = urlsplit(self.redirect_uri)

@@ -30,10 +30,12 @@ from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens, new_token_pair
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.recording import CodeNotRedeemed
+from accounts.oauth.sector_sid import internal_sid
 from accounts.oauth.signing_ahead import sign_ahead
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSORefreshToken
 from accounts.sessions import EndReason, end_sso_session
+from accounts.site_grants import GrantEndReason, end_site_grant
 
 CODE_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636 section 4.1
 
@@ -111,13 +113,14 @@ def _redeem_through_orm(site, params: QueryDict, code: str, redirect_uri: str, v
         if row is None or row.site_id != site.pk:
             raise invalid_grant("The authorization code is invalid.")
         if row.used_at is not None:
-            # RFC 6749 section 4.1.2: revoke what the first redemption issued.
-            if row.issued_refresh_id:
-                BlacklistedToken.objects.get_or_create(token_id=row.issued_refresh_id)
+            # RFC 6749 section 4.1.2: revoke every token issued from the code, the
+            # refresh tokens rotated from it and their access tokens included: the
+            # site's whole grant in that session.
             if row.issued_access_jti:
                 denylist.deny_access_token(row.issued_access_jti)
             record_event(EventType.AUTHORIZATION_CODE_REUSE, user=row.user, client_id=site.client_id,
                          sid=row.sso_session.sid)
+            end_site_grant(site, [row.sso_session], GrantEndReason.AUTHORIZATION_CODE_REUSE, notify=True)
             reused = True
         else:
             _check_redeemable(row, redirect_uri, verifier)
@@ -148,7 +151,10 @@ def grant_refresh_token(request: TokenRequest) -> dict[str, object]:
     # Native SSO refreshes also mint an ID token and device secret, a scope error
     # must not pre-empt the reuse check, and the successors are signed from the
     # token's own sub and sid: anything else takes the general path.
-    fast = "device_sso" not in granted and set(requested) <= set(granted) and "sub" in token and "sid" in token
+    # A token from before sids were per sector (OIDC Core 17.3) takes the general
+    # path too, whose successors carry the sector's sid.
+    fast = ("device_sso" not in granted and set(requested) <= set(granted) and "sub" in token
+            and internal_sid(token.get("sid"), site) is not None)
     if sql.one_statement_writes() and fast:
         return _refresh_in_one_statement(site, token, granted, [s for s in granted if s in requested])
     return _refresh_through_orm(site, params, token)
@@ -159,14 +165,16 @@ def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], 
     # the statement re-checks them against the stored record, so the successors
     # are made before the one round trip that records them, and the access
     # token signed while it runs (accounts.oauth.signing_ahead).
+    # RFC 6749 section 6: the successor keeps the presented token's scope; only
+    # the access token is narrowed.
     issued, access, successor = new_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes),
-                                               sid=str(token["sid"]))
+                                               sid=str(token["sid"]), refresh_scope=" ".join(granted))
     signing = sign_ahead(signing_keyring().current, access)
     result = rotation.rotate(
         jti=str(token["jti"]), site_id=site.pk, client_id=site.client_id, granted_scope=" ".join(granted),
         successor=rotation.Replacement(
             jti=successor["jti"], digest=token_digest(issued.refresh_token), created_at=successor.current_time,
-            expires_at=datetime_from_epoch(successor["exp"]), scope=issued.scope),
+            expires_at=datetime_from_epoch(successor["exp"]), scope=issued.refresh_scope),
     )
     if result.outcome is rotation.Outcome.REUSED:
         _end_session_for_reuse(SSOSession.objects.select_related("user").get(pk=result.sso_session_id), site)
@@ -217,7 +225,7 @@ def _refresh_through_orm(site, params: QueryDict, token: SSORefreshToken) -> dic
             BlacklistedToken.objects.create(token_id=record.outstanding_id)
             scopes = [s for s in granted if s in requested]
             issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="refresh_token",
-                                  presented_device_secret=params.get("device_secret"),
+                                  refresh_scopes=granted, presented_device_secret=params.get("device_secret"),
                                   # OIDC Core 12.2: a refresh response may omit the ID token; it is
                                   # sent only where Native SSO needs its ds_hash.
                                   with_id_token="device_sso" in scopes, link_site=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from accounts.models import PartnerSite
 from accounts.models.sites import origin_of
 
 CORS_CACHE_KEY = "sso:cors-origins"
+FORM_ACTION_CACHE_KEY = "sso:form-action-origins"
 CLIENT_IDS_CACHE_KEY = "sso:client-ids"
 # Every token request authenticates its client, so site rows are cached: in the
 # shared cache for a minute, and for two seconds in the process itself. Any save
@@ -40,11 +42,34 @@ class SiteRegistration:
     subject_type: str = PartnerSite.SubjectType.PUBLIC
     first_party: bool = False
     scopes: list[str] = field(default_factory=list)
-    client_secret: str | None = None
+    client_secret: str | None = None  # from a secrets manager; None: generated when one is needed
+    new_secret: bool = False  # replace the existing secret with a generated one
     vendor_group: str = ""
     native_sso: bool = False
     resource_uri: str = ""
+    exchange_clients: list[str] = field(default_factory=list)
     delegation_actors: list[str] = field(default_factory=list)
+    legacy_client_ids: list[str] = field(default_factory=list)
+
+
+# A secret we generate is secrets.token_urlsafe(32): 43 characters, 256 bits.
+MIN_SECRET_LENGTH = 43
+SECRET_ALPHABET = re.compile(r"^[A-Za-z0-9_-]+$")
+MIN_DISTINCT_CHARACTERS = 20  # random 43-character secrets have about 31; "aaaa..." or "abcabc..." fewer
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_client_secret_strength(secret: str) -> None:
+    """A secret given rather than generated must look as strong as a generated one
+    (RFC 6749 section 10.10; RFC 9700 section 2.5): nobody can brute-force its hash."""
+    if (len(secret) < MIN_SECRET_LENGTH or not SECRET_ALPHABET.match(secret)
+            or len(set(secret)) < MIN_DISTINCT_CHARACTERS):
+        raise ValidationError(
+            "a client secret needs 256 bits of entropy: at least 43 random URL-safe characters "
+            "(as secrets.token_urlsafe(32) makes); leave it out to have one generated")
 
 
 def _check_uri(uri: str, what: str) -> None:
@@ -58,8 +83,9 @@ def _check_uri(uri: str, what: str) -> None:
 def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | None]:
     """Create or update a site; returns it and its client secret when one was set now.
 
-    A secret is generated when a confidential site is created without one; an
-    update keeps the existing secret unless a new one is given.
+    A secret is generated when a confidential site is created without one, or
+    on ``new_secret``; an update keeps the existing secret otherwise. A secret
+    given must be as strong as a generated one.
     """
     if not registration.redirect_uris:
         raise ValidationError("at least one redirect URI is required")
@@ -82,8 +108,10 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         raise ValidationError("the device_sso scope needs --native-sso")
     if registration.resource_uri:
         _check_uri(registration.resource_uri, "resource URI")
-    if registration.public and registration.client_secret:
+    if registration.public and (registration.client_secret or registration.new_secret):
         raise ValidationError("a public client has no secret")
+    if registration.client_secret is not None:
+        check_client_secret_strength(registration.client_secret)
 
     with transaction.atomic():
         site = PartnerSite.objects.select_for_update().filter(client_id=registration.client_id).first()
@@ -101,12 +129,14 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         site.vendor_group = registration.vendor_group
         site.native_sso = registration.native_sso
         site.resource_uri = registration.resource_uri
+        site.exchange_clients = sorted(set(registration.exchange_clients))
         site.delegation_actors = sorted(set(registration.delegation_actors))
+        site.legacy_client_ids = sorted(set(registration.legacy_client_ids))
         secret = registration.client_secret
         if registration.public:
             site.client_secret_hash = ""
-        elif secret is None and (created or not site.client_secret_hash):
-            secret = secrets.token_urlsafe(32)
+        elif secret is None and (created or registration.new_secret or not site.client_secret_hash):
+            secret = new_client_secret()
         if secret is not None:
             site.set_client_secret(secret)
         site.full_clean()
@@ -147,7 +177,8 @@ def active_site(client_id: str | None) -> PartnerSite | None:
 
 
 def forget_cached_registry(site: PartnerSite | None = None) -> None:
-    keys = [CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY]
+    keys = [CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY, FORM_ACTION_CACHE_KEY]
+    _local_form_action.clear()
     if site is not None:
         keys.append(_site_cache_key(site.client_id))
         _local_sites.pop(site.client_id, None)
@@ -163,4 +194,27 @@ def allowed_cors_origins() -> set[str]:
         for site_origins in PartnerSite.objects.filter(is_active=True).values_list("allowed_cors_origins", flat=True):
             origins.update(site_origins)
         cache.set(CORS_CACHE_KEY, origins, 300)
+    return origins
+
+
+_local_form_action: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+
+def form_action_origins() -> tuple[str, ...]:
+    """Origins a form on our pages may lead to: every active site's redirect and
+    post-logout redirect URIs (the CSP's ``form-action``; a browser applies it to
+    the redirects that follow a submission too)."""
+    now = time.monotonic()
+    local = _local_form_action.get(FORM_ACTION_CACHE_KEY)
+    if local is not None and local[0] > now:
+        return local[1]
+    origins = cache.get(FORM_ACTION_CACHE_KEY)
+    if origins is None:
+        found = set()
+        for redirects, after_logout in PartnerSite.objects.filter(is_active=True).values_list(
+                "redirect_uris", "post_logout_redirect_uris"):
+            found.update(origin_of(uri) for uri in [*redirects, *after_logout])
+        origins = tuple(sorted(found))
+        cache.set(FORM_ACTION_CACHE_KEY, origins, SITE_CACHE_SECONDS)
+    _local_form_action[FORM_ACTION_CACHE_KEY] = (now + LOCAL_SITE_SECONDS, origins)
     return origins

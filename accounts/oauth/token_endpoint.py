@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 
 from accounts.network import network_id
+from accounts.oauth.client_credentials import grant_client_credentials
 from accounts.oauth.clients import authenticate_client
 from accounts.oauth.errors import OAuthError, invalid_request, no_store, oauth_error_response, oauth_json
 from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
@@ -18,6 +19,7 @@ GrantHandler = Callable[[TokenRequest], dict | None]
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     "authorization_code": grant_authorization_code,
     "refresh_token": grant_refresh_token,
+    "client_credentials": grant_client_credentials,
 }
 
 FORM = "application/x-www-form-urlencoded"
@@ -34,6 +36,10 @@ def parse_form(request: HttpRequest):
         params = request.POST
     except RequestDataTooBig:
         raise OAuthError("invalid_request", "The request body is too large.", status=413) from None
+    except TooManyFieldsSent:
+        raise invalid_request("The request has too many parameters.") from None
+    except BadRequest:  # Django refuses a form body in any charset but UTF-8 (RFC 6749 appendix B)
+        raise invalid_request("The body must be UTF-8 encoded.") from None
     repeated = sorted(name for name, values in params.lists() if len(values) > 1 and name not in MULTI_VALUED)
     if repeated:
         raise invalid_request(f"Parameters sent more than once: {', '.join(repeated)}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,7 +66,7 @@ def authorize(request) -> HttpResponse:
     if needs_login(areq, sso_session):
         if "none" in areq.prompt:
             return redirect(areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."}))
-        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(without_prompt="login"))
+        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(authenticated=True))
         return redirect(reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id}))
 
     if request.method == "POST":  # the consent form
@@ -82,7 +82,7 @@ def authorize(request) -> HttpResponse:
         return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
     scopes = [(scope, settings.SSO["SCOPES"][scope]) for scope in areq.scopes]
     return render(request, "accounts/consent.html", {
-        "site": areq.site, "scopes": scopes, "params": areq.as_params(without_prompt="login"),
+        "site": areq.site, "scopes": scopes, "params": areq.as_params(authenticated=True),
     })
 
 
@@ -90,7 +90,7 @@ def authorize(request) -> HttpResponse:
 def token(request) -> HttpResponse:
     try:
         exchange = request.method == "POST" and request.content_type == FORM and request.POST.get("grant_type") == TOKEN_EXCHANGE
-    except RequestDataTooBig:
+    except (RequestDataTooBig, TooManyFieldsSent, BadRequest):
         exchange = False  # the shared pipeline answers it in the RFC 6749 shape
     return token_exchange_view(request) if exchange else client_endpoint_response(request, dispatch_grant)
 

@@ -16,6 +16,11 @@ Django also wraps the row's one INSERT or UPDATE in a transaction of its own
 a transaction around it; outside any transaction the statement is atomic by
 itself, and ``RowWrittenAlone`` sends just that statement.
 
+The store never holds a session key: the cookie carries it, and the table's
+``session_key`` column and the cache keys hold only ``stored_key(key)``, a keyed
+digest (HMAC-SHA256 under SECRET_KEY), so a copy of the database or of Redis
+opens no session (DESIGN.md section 4).
+
 A password login on PostgreSQL goes one step further: its one statement
 (``accounts/session_start.py``) inserts the new session's row with the SSO
 session, from ``inserting_row``; the response's save then writes the cache, and
@@ -28,10 +33,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.sessions.backends import db as django_db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.db import DatabaseError, IntegrityError, connections, router
-from django.utils.crypto import get_random_string
+from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
+
+STORED_KEY_SALT = "accounts.session_engines.stored_key"
+
+
+def stored_key(session_key: str, secret: str | None = None) -> str:
+    """What the store keeps for ``session_key``: 40 hex digits (the column's width,
+    160 bits) of its HMAC, from which the key cannot be recovered."""
+    return salted_hmac(STORED_KEY_SALT, session_key, secret=secret, algorithm="sha256").hexdigest()[:40]
+
+
+def stored_keys(session_key: str) -> list[str]:
+    """``stored_key`` under SECRET_KEY, then under each of SECRET_KEY_FALLBACKS: a
+    rotation of the secret keeps browsers signed in, as Django's session hashes do."""
+    return [stored_key(session_key), *(stored_key(session_key, old) for old in settings.SECRET_KEY_FALLBACKS)]
 
 
 class SessionWrittenOnce:
@@ -59,7 +81,7 @@ class SessionWrittenOnce:
         assert self.session_key is None, "the session already has a row"
         key = self._get_new_session_key()
         data = dict(self._get_session(no_load=True))
-        yield key, self.encode(data), self.get_expiry_date()
+        yield stored_key(key), self.encode(data), self.get_expiry_date()
         self._session_key = key
         self._row_inserted_with = data
 
@@ -71,7 +93,46 @@ class SessionWrittenOnce:
         return super().save(must_create)
 
 
-class RowWrittenAlone(django_db.SessionStore):
+class DigestedKeys(django_db.SessionStore):
+    """Django's database store, reading and writing rows by ``stored_key`` only."""
+
+    def _get_session_from_db(self):
+        keys = stored_keys(self.session_key)
+        row = self.model.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).first()
+        if row is None:
+            self._session_key = None
+        elif row.session_key != keys[0]:  # stored under a previous secret: re-keyed under the current one
+            self.model.objects.filter(session_key=row.session_key).update(session_key=keys[0])
+            row.session_key = keys[0]
+        return row
+
+    def exists(self, session_key: str) -> bool:
+        return self.model.objects.filter(session_key__in=stored_keys(session_key)).exists()
+
+    def create_model_instance(self, data):
+        return self.model(session_key=stored_key(self._get_or_create_session_key()),
+                          session_data=self.encode(data), expire_date=self.get_expiry_date())
+
+    def delete(self, session_key: str | None = None) -> None:
+        session_key = session_key or self.session_key
+        if session_key is not None:
+            self.model.objects.filter(session_key__in=stored_keys(session_key)).delete()
+
+    # Django's async variants read and write by the raw key: here they take the paths above.
+    async def _aget_session_from_db(self):
+        return await sync_to_async(self._get_session_from_db)()
+
+    async def aexists(self, session_key: str) -> bool:
+        return await sync_to_async(self.exists)(session_key)
+
+    async def acreate_model_instance(self, data):
+        return await sync_to_async(self.create_model_instance)(data)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        return await sync_to_async(self.delete)(session_key)
+
+
+class RowWrittenAlone(DigestedKeys):
     """The database store's save, without a transaction of its own when none is open."""
 
     def save(self, must_create: bool = False) -> None:

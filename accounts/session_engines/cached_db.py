@@ -1,9 +1,36 @@
-"""SESSION_ENGINE with Redis: Django's ``cached_db`` store, a login's session written once."""
+"""SESSION_ENGINE with Redis: Django's ``cached_db`` store, a login's session written
+once, the cache keyed, like the table, by ``stored_key`` only."""
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import cached_db
 
-from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce
+from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce, stored_key
 
 
 class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
-    pass
+    # A prefix of its own: entries cached under raw keys before are never read again.
+    cache_key_prefix = "accounts.session_engines.cached_db"
+
+    @property
+    def cache_key(self) -> str:
+        return self.cache_key_prefix + stored_key(self._get_or_create_session_key())
+
+    async def acache_key(self) -> str:
+        return self.cache_key_prefix + stored_key(await self._aget_or_create_session_key())
+
+    def exists(self, session_key: str) -> bool:
+        return bool(session_key) and (self.cache_key_prefix + stored_key(session_key)) in self._cache \
+            or RowWrittenAlone.exists(self, session_key)
+
+    async def aexists(self, session_key: str) -> bool:
+        return await sync_to_async(self.exists)(session_key)
+
+    def delete(self, session_key: str | None = None) -> None:
+        session_key = session_key or self.session_key
+        if session_key is None:
+            return
+        RowWrittenAlone.delete(self, session_key)
+        self._cache.delete(self.cache_key_prefix + stored_key(session_key))
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        await sync_to_async(self.delete)(session_key)

@@ -112,3 +112,51 @@ def test_audit_events_filter_by_user(staff, user, password):
     assert "2 audit events" in browser.get(url).content.decode()
     page = browser.get(url, {"user__id__exact": str(user.pk)}).content.decode()
     assert "1 audit event" in page and "login_failure" in page
+
+
+def test_the_password_page_masks_the_email_without_view_pii(staff, user, password):
+    """The attack: the password-change page showed the address in its title and a hidden input, unaudited."""
+    page = staff_client(staff, password).get(reverse("admin:auth_user_password_change", args=[user.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "ada@example.org" not in text and "a\u2022\u2022\u2022@e\u2022\u2022\u2022.org" in text
+    assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()
+
+
+def test_the_password_page_with_view_pii_is_audited(staff, user, password):
+    page = staff_client(staff, password, with_pii=True).get(reverse("admin:auth_user_password_change", args=[user.pk]))
+    assert "ada@example.org" in page.content.decode()
+    assert AuditEvent.objects.get(event_type="admin_viewed_pii").actor_id == staff.pk
+
+
+def test_staff_cannot_grant_themselves_view_pii_or_superuser(staff, user, password):
+    """The attack: a staff member with change_user gave itself view_pii through user_permissions."""
+    browser = staff_client(staff, password)
+    view_pii = Permission.objects.get(codename="view_pii")
+    page = browser.get(reverse("admin:accounts_user_change", args=[staff.pk]))
+    form = page.context["adminform"].form
+    assert not {"user_permissions", "groups", "is_superuser"} & set(form.fields)
+    response = browser.post(reverse("admin:accounts_user_change", args=[staff.pk]), {
+        "name": "Audit Person", "is_active": "on", "is_staff": "on", "is_superuser": "on",
+        "user_permissions": [view_pii.pk], "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_superuser and not staff.user_permissions.filter(pk=view_pii.pk).exists()
+    assert not User.objects.get(pk=staff.pk).has_perm("accounts.view_pii")
+
+
+def test_staff_cannot_manage_groups_or_take_over_a_superuser(staff, make_user, password):
+    root = make_user("root@example.org", is_staff=True, is_superuser=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_group", "change_group", "view_group"]))
+    browser = staff_client(staff, password)
+    assert browser.get(reverse("admin:auth_group_add")).status_code == 403
+    view_only = browser.get(reverse("admin:accounts_user_change", args=[root.pk]))
+    assert view_only.status_code == 200 and 'name="email"' not in view_only.content.decode()  # read-only, masked
+    edit = browser.post(reverse("admin:accounts_user_change", args=[root.pk]), {"name": "Owned", "is_active": "on",
+                                                                                  "is_staff": "on"})
+    assert edit.status_code == 403
+    refused = browser.post(reverse("admin:auth_user_password_change", args=[root.pk]),
+                           {"password1": "a new passphrase for root 9", "password2": "a new passphrase for root 9"})
+    assert refused.status_code == 403
+    assert User.objects.get(pk=root.pk).check_password(password)

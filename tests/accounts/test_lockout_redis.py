@@ -16,9 +16,11 @@ def test_failure_counters_are_in_redis_under_opaque_keys(client, user, password)
         client.post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"},
                     REMOTE_ADDR="198.51.100.23")
 
-    keys = [k for k in store.scan_iter("*axes-*")]
-    assert len(keys) == 2  # one counter for the account, one for the client network
-    assert sorted(int(store.get(k)) for k in keys) == [settings.AXES_FAILURE_LIMIT] * 2
+    keys = [k for k in store.scan_iter("*lockout:*")]
+    counters = sorted(int(store.get(k)) for k in keys if b":slow:" not in k)
+    # the account and network pair, the account from anywhere, the network against any account
+    assert counters == [settings.LOGIN_FAILURE_LIMIT] * 3
+    assert len([k for k in keys if b":slow:" in k]) == 1  # the account's next attempt waits
     dump = b" ".join(keys + [store.get(k) for k in keys]).lower()
     assert b"ada" not in dump and b"example" not in dump and b"198.51" not in dump
 

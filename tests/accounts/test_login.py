@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts.forms import INVALID_LOGIN
 from accounts.models import AuditEvent, SSOSession, User
+from accounts.session_engines import stored_key
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
@@ -57,7 +58,7 @@ def test_login_moves_the_session_to_a_new_key_and_the_old_key_is_dead(client, us
     post_login(client, user.email, password)
     after = client.session
     assert after.session_key != before and after["hint"] == "kept across the login"
-    assert not Session.objects.filter(session_key=before).exists()
+    assert not Session.objects.filter(session_key=stored_key(before)).exists()
     assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(before)  # nor in the cache
     fixed = Client()
     fixed.cookies[settings.SESSION_COOKIE_NAME] = before  # what a fixation attacker holds
@@ -70,7 +71,7 @@ def test_a_login_writes_its_session_row_once(client, user, password):
         assert post_login(client, user.email, password).status_code == 302
     session_sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
     assert len(session_sql) == 1 and session_sql[0].startswith("INSERT"), session_sql
-    assert Session.objects.get(session_key=client.session.session_key).get_decoded()["sso_sid"]
+    assert Session.objects.get(session_key=stored_key(client.session.session_key)).get_decoded()["sso_sid"]
 
 
 def _login_writes(queries) -> list[str]:
@@ -108,7 +109,8 @@ def test_on_postgresql_a_login_stores_the_browser_session_in_its_one_statement(u
         assert post_login(client, user.email, password).status_code == 302
     session_sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
     assert len(session_sql) == 1 and "accounts_ssosession" in session_sql[0], session_sql
-    stored = Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).get_decoded()
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    stored = Session.objects.get(session_key=stored_key(cookie)).get_decoded()
     assert stored["sso_sid"] == SSOSession.objects.get(user=user).sid and stored["_auth_user_id"] == str(user.pk)
     assert client.get(reverse("accounts:account")).status_code == 200
     cache.clear()  # from the row alone, too
@@ -170,28 +172,77 @@ def test_lockout_after_repeated_failures_refuses_even_the_right_password(client,
     assert AuditEvent.objects.filter(event_type=AuditEvent.EventType.ACCOUNT_LOCKED, user=user).exists()
 
 
-def test_lockout_counts_per_account_across_clients(client, user, password, settings):
-    for i in range(settings.AXES_FAILURE_LIMIT):
+def test_one_account_from_many_networks_is_slowed_more_at_every_failure(client, user, password, settings):
+    from accounts.lockout import account_delay_seconds
+
+    for i in range(settings.LOGIN_FAILURE_LIMIT):  # never twice from one network: no pair is locked
+        assert post_login(client, user.email, "wrong password here", REMOTE_ADDR=f"198.51.{i}.9").status_code == 400
+    slowed = post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1")
+    assert slowed.status_code == 429 and "Please wait" in slowed.content.decode()
+    assert int(slowed["Retry-After"]) == account_delay_seconds(settings.LOGIN_FAILURE_LIMIT) == 1
+    assert "_auth_user_id" not in client.session
+    # Each further failure doubles the wait: guessing from ever more networks stays slow.
+    assert [account_delay_seconds(settings.LOGIN_FAILURE_LIMIT + n) for n in range(4)] == [1, 2, 4, 8]
+    assert account_delay_seconds(10_000) == settings.AXES_COOLOFF_TIME.total_seconds()
+
+
+def test_the_owner_gets_in_once_the_short_wait_is_over(client, user, password, settings):
+    import time
+
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
         post_login(client, user.email, "wrong password here", REMOTE_ADDR=f"198.51.{i}.9")
-    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 429
+    time.sleep(1.2)  # past the one-second wait
+    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
-def test_lockout_counts_per_client_across_accounts(client, make_user, password, settings):
-    for i in range(settings.AXES_FAILURE_LIMIT):
-        post_login(client, f"guess{i}@example.org", "wrong password here", REMOTE_ADDR="198.51.100.7")
+def test_many_accounts_from_one_network_are_throttled_at_the_network_limit(client, make_user, password, settings):
+    settings.LOGIN_NETWORK_FAILURE_LIMIT = 12
+    for i in range(settings.LOGIN_NETWORK_FAILURE_LIMIT):  # a few guesses each, across many accounts
+        answer = post_login(client, f"guess{i // 3}@example.org", "wrong password here", REMOTE_ADDR="198.51.100.7")
+        assert answer.status_code == (400 if i < settings.LOGIN_NETWORK_FAILURE_LIMIT - 1 else 429)
     victim = make_user("victim@example.org")
-    assert post_login(client, victim.email, password, REMOTE_ADDR="198.51.100.7").status_code == 429
+    throttled = post_login(client, victim.email, password, REMOTE_ADDR="198.51.100.7")
+    assert throttled.status_code == 429 and "from your network" in throttled.content.decode()
     assert post_login(client, victim.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
-def test_a_successful_login_clears_the_account_and_network_counters(client, user, password, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+def test_failures_against_one_account_do_not_lock_a_bystander_on_the_same_network(client, make_user, password,
+                                                                                 settings):
+    """Behind a carrier-grade NAT one person's guessing must not lock out everyone else."""
+    target, bystander = make_user("target@example.org"), make_user("bystander@example.org")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        post_login(client, target.email, "wrong password here", REMOTE_ADDR="198.51.100.7")
+    assert post_login(client, target.email, password, REMOTE_ADDR="198.51.100.7").status_code == 429  # the pair
+    other = Client()
+    assert post_login(other, bystander.email, password, REMOTE_ADDR="198.51.100.8").status_code == 302
+    assert not AuditEvent.objects.filter(event_type=AuditEvent.EventType.ACCOUNT_LOCKED, user=bystander).exists()
+
+
+def test_a_success_on_the_attackers_own_account_does_not_clear_the_network_counter(client, make_user, password,
+                                                                                   settings):
+    settings.LOGIN_NETWORK_FAILURE_LIMIT = 8
+    own = make_user("attacker@example.org")
+    for round_ in range(3):  # guess, then sign in to one's own account to wipe the slate, again and again
+        for i in range(3):
+            post_login(Client(), f"victim{round_}{i}@example.org", "wrong password here", REMOTE_ADDR="198.51.100.7")
+        assert post_login(Client(), own.email, password, REMOTE_ADDR="198.51.100.7").status_code in (302, 429)
+    assert post_login(client, "victim9@example.org", "wrong password", REMOTE_ADDR="198.51.100.7").status_code == 429
+
+
+def test_a_successful_login_clears_only_its_own_pair(client, user, password, settings):
+    from axes.helpers import get_cache
+
+    from accounts.lockout import _key
+    from accounts.pii.blind_index import email_index
+
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         assert post_login(client, user.email, "wrong password here").status_code == 400
     assert post_login(client, user.email, password).status_code == 302
+    account, network = email_index(user.email), "127.0.0.0/24"
+    counted = get_cache().get_many([_key("pair", account, network), _key("account", account), _key("network", network)])
+    assert counted == {_key("account", account): 4, _key("network", network): 4}  # the pair's alone is gone
     client.logout()
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):  # counted from zero again: not locked
-        assert post_login(client, user.email, "wrong password here").status_code == 400
-    assert post_login(client, user.email, password).status_code == 302
+    assert post_login(client, user.email, "wrong password here").status_code == 400  # not locked: counted afresh
 
 
 def _counted_cache_calls(monkeypatch) -> list[str]:
@@ -214,17 +265,7 @@ def test_a_login_after_failures_clears_the_counters_in_one_round_trip(client, us
     assert post_login(client, user.email, "wrong password here").status_code == 400
     calls = _counted_cache_calls(monkeypatch)
     assert post_login(client, user.email, password).status_code == 302
-    assert calls == ["get_many", "delete_many"]
-
-
-def test_a_failure_counted_only_from_another_network_is_cleared_too(client, user, password, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert post_login(client, user.email, "wrong password here", REMOTE_ADDR="198.51.100.7").status_code == 400
-    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
-    client.logout()
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):  # the account's counter started again from zero
-        assert post_login(client, user.email, "wrong password here", REMOTE_ADDR="203.0.113.5").status_code == 400
-    assert post_login(client, user.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
+    assert calls == ["get_many", "delete"]
 
 
 def test_new_passwords_use_argon2id_at_owasp_minimum(user):

@@ -14,7 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession
 from tests.http_peer import free_port
-from tests.oauth_helpers import REDIRECT, Pkce, authorize_params, exchange_code, obtain_code, token_request
+from tests.oauth_helpers import REDIRECT, SECRET, Pkce, authorize_params, exchange_code, obtain_code, token_request
 from tests.tcp_proxy import CuttableTcpProxy, HungServer, VanishedHost
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -186,7 +186,7 @@ def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site,
     revoked, live = (exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
                      for pkce in (Pkce.new(), Pkce.new()))
     form_post(Client(), reverse("oauth:revoke"), {"client_id": "marketplace", "token": revoked["access_token"],
-                                                  "client_secret": "marketplace-secret-for-tests-0123456789abcdef"})
+                                                  "client_secret": SECRET})
 
     redis_outage()  # the revocation above went to Redis; Redis is now gone
     me = lambda t: Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {t['access_token']}")  # noqa: E731
@@ -247,9 +247,8 @@ def redis_through_relay(settings, monkeypatch):
 @pytest.mark.redis
 def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(site, user, password, settings,
                                                                                redis_through_relay):
-    from django.contrib.sessions.backends.cached_db import SessionStore
-
     from accounts.oauth.registry import active_site
+    from accounts.session_engines.cached_db import SessionStore
 
     browser = Client()
     assert browser.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import LogoutDelivery, SSOSession
 from accounts.oauth.backchannel import deliver_due_logouts
+from accounts.oauth.sector_sid import internal_sid
 from tests.adversarial.test_races import in_parallel
 from tests.http_peer import LogoutReceiver, free_port
 from tests.oauth.test_logout import partner, sign_in_to
@@ -40,7 +41,8 @@ def test_logouts_while_a_partner_is_down_are_all_delivered_once_it_returns(make_
     shop = partner("shop", receiver.uri)
     leaving = signed_in_browsers(make_user, shop, SIGNING_OUT, "leaving")
     staying = signed_in_browsers(make_user, shop, REFRESHING, "staying")
-    leaving_sids = {jwt.decode(tokens["id_token"], options={"verify_signature": False})["sid"] for _, tokens in leaving}
+    seen_by_shop = {jwt.decode(tokens["id_token"], options={"verify_signature": False})["sid"] for _, tokens in leaving}
+    leaving_sids = {internal_sid(sid, shop) for sid in seen_by_shop}
 
     refresh_outcomes: list[int] = []
     stop = threading.Event()
@@ -78,7 +80,7 @@ def test_logouts_while_a_partner_is_down_are_all_delivered_once_it_returns(make_
         workers = in_parallel(lambda i: deliver_due_logouts(), 2)  # two workers, side by side
         assert sum(delivered for delivered, _ in workers) == SIGNING_OUT
         told = Counter(jwt.decode(raw, options={"verify_signature": False})["sid"] for raw in receiver.tokens)
-        assert told == {sid: 1 for sid in leaving_sids}  # each session exactly once, none of the others
+        assert told == {sid: 1 for sid in seen_by_shop}  # each session exactly once, none of the others
         assert set(LogoutDelivery.objects.values_list("status", flat=True)) == {"delivered"}
     finally:
         receiver.stop()

@@ -155,3 +155,23 @@ def test_first_party_sites_skip_the_consent_page(site, browser):
     site.save()
     response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new()))
     assert "code" in query_of(response["Location"])
+
+
+def test_max_age_0_asks_for_the_password_once_then_returns_with_a_code(site, browser, user, password):
+    """The attack on usability: max_age=0 stayed in the way back, so login looped forever (OIDC Core 3.1.2.1)."""
+    obtain_code(browser, site, Pkce.new())
+    forced = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), max_age="0"))
+    assert forced["Location"].startswith(reverse("accounts:login"))
+    back = browser.post(forced["Location"], {"email": user.email, "password": password})
+    assert back["Location"].startswith(AUTHORIZE) and "max_age" not in query_of(back["Location"])
+    code_redirect = browser.get(back["Location"])
+    assert code_redirect["Location"].startswith(site.redirect_uris[0]) and "code" in query_of(code_redirect["Location"])
+
+
+def test_max_age_0_with_the_consent_page_does_not_loop_either(site, browser, user, password):
+    forced = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), max_age="0", prompt="consent"))
+    back = browser.post(forced["Location"], {"email": user.email, "password": password})
+    consent_page = browser.get(back["Location"])
+    assert consent_page.status_code == 200 and 'value="0"' not in consent_page.content.decode()
+    allowed = browser.post(AUTHORIZE, {**query_of(back["Location"]), "decision": "allow"})
+    assert "code" in query_of(allowed["Location"])

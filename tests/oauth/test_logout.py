@@ -46,7 +46,6 @@ def test_logout_at_one_site_tells_every_site_the_session_touched(browser, user):
     try:
         shop, forum = partner("shop", receivers[0].uri), partner("forum", receivers[1].uri, "pairwise")
         shop_tokens, forum_tokens = sign_in_to(shop, browser), sign_in_to(forum, browser)
-        sid = jwt.decode(shop_tokens["id_token"], options={"verify_signature": False})["sid"]
 
         response = browser.get(END_SESSION, {"id_token_hint": shop_tokens["id_token"],
                                              "post_logout_redirect_uri": "http://127.0.0.1:9/shop/", "state": "s1"})
@@ -58,12 +57,12 @@ def test_logout_at_one_site_tells_every_site_the_session_touched(browser, user):
             (raw,) = receiver.tokens
             claims = verify_logout_token(raw, browser, site.client_id)
             id_claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
-            assert claims["sid"] == sid and claims["sub"] == id_claims["sub"]
+            assert claims["sid"] == id_claims["sid"] and claims["sub"] == id_claims["sub"]  # as that site knows it
             assert claims["events"] == {BACKCHANNEL_EVENT: {}} and "nonce" not in claims
             assert {"iat", "jti", "exp"} <= set(claims)
         assert set(LogoutDelivery.objects.values_list("status", flat=True)) == {"delivered"}
 
-        assert SSOSession.objects.get(sid=sid).end_reason == "logout"
+        assert SSOSession.objects.get(user=user).end_reason == "logout"
         assert browser.get(reverse("accounts:account")).status_code == 302
         for tokens, client_id in ((shop_tokens, "shop"), (forum_tokens, "forum")):
             assert token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
@@ -164,3 +163,20 @@ def test_withdrawing_consent_brings_the_consent_page_back(site, browser):
     assert not Consent.objects.exists()
     assert browser.get(reverse("oauth:authorize"), authorize_params(site, Pkce.new())).status_code == 200
     assert AuditEvent.objects.filter(event_type="consent_withdrawn").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partner_answering_with_a_redirect_is_a_failed_delivery_and_nothing_is_fetched(browser, user):
+    """The attack: a back-channel URI answering 302 made the IdP fetch any URL, and counted as delivered."""
+    elsewhere, receiver = LogoutReceiver(free_port()).start(), LogoutReceiver(free_port()).start()
+    try:
+        receiver.redirect_to = elsewhere.uri
+        shop = partner("shop", receiver.uri)
+        sign_in_to(shop, browser)
+        browser.post(reverse("accounts:logout"))
+        delivery = LogoutDelivery.objects.get()
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("pending", 1, "HTTP 302")
+        assert receiver.hits == 1 and elsewhere.hits == 0  # the redirect was not followed
+    finally:
+        receiver.stop()
+        elsewhere.stop()

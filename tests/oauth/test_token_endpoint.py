@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshTokenRecord, SSOSession
+from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshTokenRecord, SSOSession, User
 from accounts.oauth.claims import token_hash
 from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.sector_sid import sid_for
 from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
@@ -61,16 +62,16 @@ def test_access_token_follows_rfc_9068(tokens, user, site):
         "http://localhost:8000", "marketplace", "marketplace", str(user.pk))
     assert access["exp"] - access["iat"] == 300
     assert "email" not in access and "name" not in access  # no PII in access tokens
-    assert access["sid"] == SSOSession.objects.get(user=user).sid
+    assert access["sid"] == sid_for(SSOSession.objects.get(user=user).sid, site)  # the sector's own sid
 
 
-def test_id_token_carries_nonce_auth_time_sid_at_hash_and_consented_claims(tokens, user):
+def test_id_token_carries_nonce_auth_time_sid_at_hash_and_consented_claims(tokens, user, site):
     header, id_token = jwt.get_unverified_header(tokens["id_token"]), claims(tokens["id_token"])
     assert header["typ"] == "JWT"
     assert id_token["nonce"] == "nonce-456" and id_token["aud"] == "marketplace" and id_token["azp"] == "marketplace"
     assert id_token["at_hash"] == token_hash(tokens["access_token"], "RS256")
     session = SSOSession.objects.get(user=user)
-    assert id_token["sid"] == session.sid and id_token["auth_time"] == int(session.auth_time.timestamp())
+    assert id_token["sid"] == sid_for(session.sid, site) and id_token["auth_time"] == int(session.auth_time.timestamp())
     assert (id_token["email"], id_token["name"]) == ("ada@example.org", "Ada Lovelace")
 
 
@@ -295,12 +296,13 @@ def test_refresh_records_its_successor_and_an_audit_event(write_path, tokens, us
     assert successor.outstanding.user_id == user.pk
     assert successor.outstanding.token.startswith("sha256:")  # never the usable text
     issued = AuditEvent.objects.filter(event_type="token_issued", detail__grant="refresh_token")
-    assert [(e.user_id, e.sid) for e in issued] == [(user.pk, claims(tokens["access_token"])["sid"])]
+    assert [(e.user_id, e.sid) for e in issued] == [(user.pk, SSOSession.objects.get(user=user).sid)]
 
 
 def test_refresh_is_refused_without_writes_once_the_account_is_disabled(write_path, tokens, user):
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    # Behind the ORM's back, so that the refresh's own check is what refuses (a save
+    # ends the sessions first: tests/accounts/test_credential_changes.py).
+    User.objects.filter(pk=user.pk).update(is_active=False)
     outstanding = OutstandingToken.objects.count()
     response = refresh(tokens["refresh_token"])
     assert response.json() == {"error": "invalid_grant", "error_description": "The sign-in session has ended."}
@@ -355,3 +357,59 @@ def test_a_site_cached_again_before_its_change_commits_is_evicted_at_commit(site
         assert seen == [True]  # the concurrent request cached the old, committed row
         _local_sites.pop(site.client_id, None)  # as if that request ran in another process
     assert active_site(site.client_id) is None
+
+
+def test_sites_of_two_sectors_cannot_link_the_session_by_its_sid(pairwise_sites, browser, user):
+    """OIDC Core 17.3: the attack gave two pairwise sites of different sectors the same sid."""
+    from accounts.oauth.sector_sid import internal_sid
+
+    seen = {}
+    for site in pairwise_sites:
+        pkce = Pkce.new()
+        body = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+        assert claims(body["id_token"])["sid"] == claims(body["access_token"])["sid"]
+        seen[site.client_id] = (site, body)
+    (languages, at_languages), (books, at_books) = seen["languages"], seen["books"]
+    sid_at_languages, sid_at_books = claims(at_languages["id_token"])["sid"], claims(at_books["id_token"])["sid"]
+    session = SSOSession.objects.get(user=user)
+    assert sid_at_languages != sid_at_books and session.sid not in (sid_at_languages, sid_at_books)
+    assert internal_sid(sid_at_languages, languages) == internal_sid(sid_at_books, books) == session.sid
+    assert internal_sid(sid_at_languages, books) is None  # a sid means nothing in another sector
+    for body in (at_languages, at_books):
+        userinfo = Client().get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+        assert userinfo.status_code == 200  # still resolved to the one SSO session
+
+
+def test_a_narrowed_refresh_keeps_the_refresh_tokens_scope(write_path, tokens):
+    """RFC 6749 section 6: the new refresh token has the scope of the one presented; the attack
+    found the chain narrowed for good after one narrowed refresh."""
+    narrowed = refresh(tokens["refresh_token"], scope="openid").json()
+    assert narrowed["scope"] == "openid" and claims(narrowed["access_token"])["scope"] == "openid"
+    assert claims(narrowed["refresh_token"])["scope"] == "openid email profile"
+    again = refresh(narrowed["refresh_token"])
+    assert again.status_code == 200 and again.json()["scope"] == "openid email profile"
+
+
+@pytest.mark.parametrize("content_type, body, description", [
+    ("application/x-www-form-urlencoded; charset=latin-1", "grant_type=refresh_token", "UTF-8"),
+    ("application/x-www-form-urlencoded", "&".join(f"p{i}=1" for i in range(1200)), "too many parameters"),
+    ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--",
+     "application/x-www-form-urlencoded"),
+])
+def test_bodies_django_refuses_get_the_oauth_error_shape(site, content_type, body, description):
+    response = Client().post(reverse("oauth:token"), body, content_type=content_type)
+    assert response.status_code == 400 and response["Cache-Control"] == "no-store"
+    assert response.json()["error"] == "invalid_request" and description in response.json()["error_description"]
+
+
+def test_a_replayed_code_revokes_the_refresh_tokens_rotated_from_it(write_path, site, browser):
+    """RFC 6749 section 4.1.2: the attack found only the code's first tokens revoked, not their successors."""
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    first = exchange_code(Client(), site, code, pkce).json()
+    rotated = refresh(first["refresh_token"]).json()
+    assert exchange_code(Client(), site, code, pkce).json()["error"] == "invalid_grant"  # the replay
+    assert refresh(rotated["refresh_token"]).json()["error"] == "invalid_grant"
+    userinfo = Client().get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {rotated['access_token']}")
+    assert userinfo.status_code == 401
+    assert SSOSession.objects.active().exists()  # the site's grant ended, not the user's session

@@ -102,3 +102,9 @@ def test_partner_api_refuses_tokens_of_a_session_ended_by_back_channel_logout(ma
     assert requests.get(url, headers=auth, timeout=10).status_code == 200  # now cached as verified
     assert post_logout(marketplace, logout_token("marketplace")).status_code == 200  # sid-123 ends
     assert requests.get(url, headers=auth, timeout=10).status_code == 401
+
+
+def test_partner_pages_send_a_content_security_policy(marketplace):
+    csp = requests.get(marketplace.url, timeout=10).headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert f"form-action 'self' {marketplace.issuer}" in csp  # its forms go to itself and, by redirect, the IdP

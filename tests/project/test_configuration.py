@@ -107,3 +107,38 @@ def test_database_url_parsing():
     assert database_from_url("sqlite:////tmp/x.sqlite3", ROOT)["NAME"] == Path("/tmp/x.sqlite3")
     with pytest.raises(ConfigError):
         database_from_url("mysql://x/y", ROOT)
+
+
+PROBE_UNKNOWN_HOST = """
+from django.test import Client
+response = Client().get("/login/", HTTP_HOST="unknown.example")
+print("STATUS", response.status_code)
+print(response.content.decode())
+"""
+
+
+def test_production_is_the_default_so_an_unknown_host_shows_no_debug_page(production_keys):
+    """The attack: with DJANGO_DEBUG unset, an unknown Host got Django's debug page, which prints
+    DATABASE_URL and REDIS_URL with their passwords."""
+    env = {k: v for k, v in production_keys.items() if k != "DJANGO_DEBUG"}
+    env["REDIS_URL"] = "redis://:redis-password-123@127.0.0.1:9/0"  # nothing listens: the page must not care
+    result = manage("shell", "-c", PROBE_UNKNOWN_HOST, env=env)
+    out = result.stdout
+    assert "STATUS 400" in out, result.stderr
+    assert "redis-password-123" not in out and "Traceback" not in out and "DisallowedHost" not in out
+    assert "settings" not in out.lower() and "Bad request" in out
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("LOGIN_FAILURE_LIMIT", "five", "LOGIN_FAILURE_LIMIT must be a whole number, not 'five'"),
+    ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT must be at least 1"),
+    ("REDIS_TIMEOUT_SECONDS", "soon", "REDIS_TIMEOUT_SECONDS must be a number"),
+    ("SSO_ACCESS_TOKEN_SECONDS", "-5", "SSO_ACCESS_TOKEN_SECONDS must be at least 1"),
+    ("DJANGO_BEHIND_TLS_PROXY", "maybe", "DJANGO_BEHIND_TLS_PROXY must be true or false"),
+])
+def test_a_malformed_number_or_boolean_is_a_one_line_configuration_error(production_keys, name, value, message):
+    result = manage("check", env={**production_keys, name: value})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"configuration error: {lines[0].removeprefix('configuration error: ')}"]
+    assert message in lines[0] and "Traceback" not in result.stderr

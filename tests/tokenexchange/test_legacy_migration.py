@@ -12,6 +12,7 @@ from django.db import connections
 
 from accounts.models import AuditEvent, SSOSession, User
 from accounts.oauth.registry import SiteRegistration, register_site
+from accounts.oauth.sector_sid import internal_sid
 from tests.exchange_helpers import REFRESH_TOKEN, exchange
 from tests.http_peer import LegacyProvider, free_port
 from tests.oauth_helpers import SECRET
@@ -36,7 +37,7 @@ def legacy(settings):
 @pytest.fixture
 def app(db):
     site, _ = register_site(SiteRegistration(client_id="old-app", name="Old App", client_secret=SECRET,
-                                             redirect_uris=["http://127.0.0.1:7100/cb"]))
+                                             redirect_uris=["http://127.0.0.1:7100/cb"], legacy_client_ids=["old-app"]))
     return site
 
 
@@ -63,7 +64,7 @@ def test_a_legacy_refresh_token_becomes_a_new_session_without_a_password(legacy,
     assert {"access_token", "refresh_token", "id_token"} <= set(body) and "scope" not in body
     id_token = jwt.decode(body["id_token"], options={"verify_signature": False})
     assert id_token["sub"] == str(linked.pk) and id_token["email"] == "ada@example.org"
-    assert SSOSession.objects.filter(user=linked, sid=id_token["sid"]).exists()
+    assert SSOSession.objects.filter(user=linked, sid=internal_sid(id_token["sid"], app)).exists()
     assert legacy.revoked == [LEGACY_TOKEN]  # revoked at the old provider after our commit
     stored = ConsumedLegacyToken.objects.get()
     assert LEGACY_TOKEN not in stored.token_hash
@@ -115,6 +116,19 @@ def test_unreachable_legacy_provider_is_temporarily_unavailable_and_records_noth
 
 
 @pytest.mark.django_db
+def test_a_legacy_provider_answering_with_a_redirect_is_not_followed(legacy, app, linked):
+    elsewhere = LegacyProvider(free_port()).start()
+    try:
+        legacy.redirect_to = elsewhere.url("/introspect")
+        response = migrate()
+        assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
+        assert legacy.hits == 1 and elsewhere.hits == 0
+        assert not ConsumedLegacyToken.objects.exists() and not SSOSession.objects.exists()
+    finally:
+        elsewhere.stop()
+
+
+@pytest.mark.django_db
 def test_slow_legacy_provider_times_out(legacy, app, linked):
     legacy.delay_seconds = 2.5  # beyond the 1 s timeout configured above
     response = migrate()
@@ -127,6 +141,36 @@ def test_scope_and_target_rules(legacy, app, linked):
     assert migrate(scope="openid admin").json()["error"] == "invalid_scope"
     assert migrate(audience="https://elsewhere.example").json()["error"] == "invalid_target"
     assert legacy.introspections == 0  # refused before asking the legacy provider
+
+
+@pytest.mark.django_db
+def test_a_legacy_token_of_another_client_is_not_migrated_by_this_one(legacy, app, linked):
+    """The attack: a legacy token issued to another client became tokens for the caller."""
+    legacy.add_refresh_token("someone-elses", sub="legacy-42", client_id="legacy-payroll")
+    refused = migrate(subject_token="someone-elses")
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert "does not succeed" in refused.json()["error_description"]
+    assert not ConsumedLegacyToken.objects.exists() and not SSOSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_migrated_scope_stays_within_the_legacy_tokens(legacy, app, linked):
+    """The attack: a legacy token with scope=openid became openid profile email."""
+    legacy.add_refresh_token("narrow", sub="legacy-42", scope="openid")
+    widened = migrate(subject_token="narrow", scope="openid profile email")
+    assert widened.status_code == 400 and widened.json()["error"] == "invalid_scope"
+    assert not ConsumedLegacyToken.objects.exists()
+    body = migrate(subject_token="narrow", scope=None).json()  # RFC 6749 6: omitted means the original scope
+    assert body["scope"] == "openid"
+    id_token = jwt.decode(body["id_token"], options={"verify_signature": False})
+    assert "email" not in id_token and "name" not in id_token
+
+
+@pytest.mark.django_db
+def test_a_legacy_token_without_a_stated_scope_is_refused(legacy, app, linked):
+    legacy.add_refresh_token("unscoped", sub="legacy-42", scope=None)
+    refused = migrate(subject_token="unscoped", scope=None)
+    assert refused.json()["error"] == "invalid_request" and "scope" in refused.json()["error_description"]
 
 
 @pytest.mark.postgres

@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent, SessionSite, SSOSession
+from accounts.models import AuditEvent, PartnerSite, SessionSite, SSOSession
 from accounts.oauth.claims import token_hash
+from accounts.oauth.sector_sid import sid_for
 from tests.exchange_helpers import (
     ACCESS_TOKEN,
     exchange,
@@ -30,7 +31,7 @@ def test_code_grant_with_device_sso_returns_a_device_secret_bound_by_ds_hash(fir
     secret = first_app_tokens["device_secret"]
     assert len(secret) >= 40
     assert id_token["ds_hash"] == token_hash(secret, "RS256")
-    assert id_token["sid"] == SSOSession.objects.get(user=user).sid
+    assert id_token["sid"] == sid_for(SSOSession.objects.get(user=user).sid, PartnerSite.objects.get(client_id="acme-mail"))
     stored = DeviceSecret.objects.get()
     assert secret not in stored.secret_hash and (stored.expires_at - stored.created_at).days == 90
 
@@ -68,7 +69,9 @@ def test_second_app_signs_in_without_a_password_on_the_same_session(first_app_to
     assert {"access_token", "refresh_token", "id_token", "expires_in"} <= set(body)
     assert "scope" not in body  # identical to the request (RFC 8693 section 2.2.1)
     session = SSOSession.objects.get(user=user)
-    assert claims(body["access_token"])["sid"] == session.sid
+    calendar = PartnerSite.objects.get(client_id="acme-calendar")
+    assert claims(body["access_token"])["sid"] == sid_for(session.sid, calendar)  # one sector: the apps' host
+    assert claims(body["access_token"])["sid"] == claims(first_app_tokens["id_token"])["sid"]
     assert claims(body["id_token"])["aud"] == "acme-calendar"
     assert SessionSite.objects.filter(sso_session=session, site__client_id="acme-calendar").exists()
     assert DeviceSecret.objects.count() == 1  # not rotated

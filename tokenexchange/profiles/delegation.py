@@ -1,8 +1,21 @@
-"""Profile 3: audience and delegation exchange for services (RFC 8693 sections 1.1, 4.1).
+"""Profile 3: audience and delegation exchange for services (RFC 8693 sections 1.1, 2.2.2, 4.1, 5).
 
 A service holding a user's access token gets a short-lived access token for
-another registered service; with its own access token as actor, the result
-names it in ``act`` (delegation), where the target or the subject token allows.
+another registered service. Nothing is allowed by default; every rule below
+must hold, or the answer is ``invalid_target`` (``unauthorized_client`` for a
+public caller):
+
+- the caller is confidential, and the target names it: in ``exchange_clients``
+  for an audience exchange, in ``delegation_actors`` for a delegation;
+- the subject token is addressed to the caller (its own, or one exchanged for it);
+- the target knows the user by the same subject and sid as the caller, so no
+  pairwise identifier crosses sectors (OIDC Core 8.1, 17.3);
+- the user has consented to the target (unless it is first party), and the
+  scope is within the subject token's, the target's and that consent.
+
+With the caller's own client_credentials token as ``actor_token`` the result
+names the caller in ``act`` (delegation); a subject token's ``act`` chain is
+kept, nested, either way (section 4.1).
 """
 
 from __future__ import annotations
@@ -10,14 +23,19 @@ from __future__ import annotations
 import time
 
 from accounts.audit import EventType, record_event
-from accounts.models import PartnerSite
-from accounts.oauth.access import InvalidAccessToken, VerifiedAccess, verify_access_token
+from accounts.models import Consent, PartnerSite
+from accounts.oauth.access import InvalidAccessToken, VerifiedAccess, verify_access_token, verify_client_token
 from accounts.oauth.claims import subject_for
 from accounts.oauth.errors import OAuthError, invalid_request
 from accounts.oauth.registry import active_site
+from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSOAccessToken
 from tokenexchange.request import ACCESS_TOKEN, ExchangeRequest
+
+
+def invalid_target(description: str) -> OAuthError:
+    return OAuthError("invalid_target", description)
 
 
 def _target(exchange: ExchangeRequest) -> PartnerSite:
@@ -27,59 +45,77 @@ def _target(exchange: ExchangeRequest) -> PartnerSite:
     for audience in exchange.audiences:
         site = active_site(audience)
         if site is None:
-            raise OAuthError("invalid_target", "The audience is not a registered service.")
+            raise invalid_target("The audience is not a registered service.")
         targets.add(site)
     for resource in exchange.resources:
         site = PartnerSite.objects.filter(resource_uri=resource, is_active=True).exclude(resource_uri="").first()
         if site is None:
-            raise OAuthError("invalid_target", "The resource is not a registered service.")
+            raise invalid_target("The resource is not a registered service.")
         targets.add(site)
     if len(targets) != 1:
-        raise OAuthError("invalid_target", "Name exactly one target service.")
+        raise invalid_target("Name exactly one target service.")
     return targets.pop()
 
 
-def _verified(raw: str, role: str) -> VerifiedAccess:
+def _subject(exchange: ExchangeRequest) -> VerifiedAccess:
     try:
-        return verify_access_token(raw)
+        return verify_access_token(exchange.subject_token, audience=exchange.site.client_id)
     except InvalidAccessToken as error:
-        raise invalid_request(f"The {role} token is not valid: {error}") from None
+        raise invalid_request(f"The subject token is not valid: {error}") from None
 
 
-def _act_claim(exchange: ExchangeRequest, subject: VerifiedAccess, target: PartnerSite) -> dict | None:
+def _act_claim(exchange: ExchangeRequest, subject: VerifiedAccess) -> dict | None:
+    prior = subject.token.get("act")
     if not exchange.actor_token:
-        return None
-    actor = _verified(exchange.actor_token, "actor")
+        return prior  # still a delegated token: the chain stays
     caller = exchange.site.client_id
-    if actor.token.get("client_id") != caller or actor.token.get("aud") != caller:
-        raise invalid_request("The actor token must be the calling service's own access token.")
-    may_act = subject.token.get("may_act") or {}
-    allowed = caller in target.delegation_actors or (isinstance(may_act, dict) and may_act.get("client_id") == caller)
-    if not allowed:
-        raise invalid_request("Neither the subject token nor the target service allows this delegation.")
-    act = {"sub": actor.token["sub"], "client_id": caller}
-    if "act" in subject.token:
-        act["act"] = subject.token["act"]  # RFC 8693 section 4.1: the chain of prior actors
+    try:
+        verify_client_token(exchange.actor_token, caller)
+    except InvalidAccessToken:
+        raise invalid_request("The actor token must be the calling service's own client_credentials token.") from None
+    act: dict = {"sub": caller, "client_id": caller}
+    if prior:
+        act["act"] = prior
     return act
 
 
-def exchange_for_audience(exchange: ExchangeRequest, token_request: TokenRequest) -> dict:
-    subject = _verified(exchange.subject_token, "subject")
-    caller = exchange.site
-    if subject.token.get("aud") != caller.client_id:
-        raise invalid_request("The subject token was not issued to this client.")
-    target = _target(exchange)
+def _check_policy(caller: PartnerSite, target: PartnerSite, subject: VerifiedAccess, delegating: bool) -> None:
+    allowed = target.delegation_actors if delegating else target.exchange_clients
+    if caller.client_id not in allowed:
+        raise invalid_target("This client may not obtain tokens for that service.")
+    user = subject.sso_session.user
+    if subject_for(user, target) != subject_for(user, caller):
+        raise invalid_target("That service knows its users by other identifiers than this client.")
+
+
+def _granted_scopes(exchange: ExchangeRequest, subject: VerifiedAccess, target: PartnerSite) -> list[str]:
     grantable = subject.scopes & set(target.allowed_scopes)
+    if not target.first_party:
+        consent = Consent.objects.filter(user=subject.sso_session.user, site=target).first()
+        if consent is None:
+            raise invalid_target("The user has not allowed that service.")
+        grantable &= set(consent.scopes)
     in_subject_order = [scope for scope in str(subject.token["scope"]).split() if scope in grantable]
     scopes = list(exchange.scopes) if exchange.scopes is not None else in_subject_order
     if not scopes or not set(scopes) <= grantable:
-        raise OAuthError("invalid_scope", "The requested scope exceeds the subject token's or the target's.")
-    act = _act_claim(exchange, subject, target)
+        raise OAuthError("invalid_scope", "The requested scope exceeds the subject token's, the target's or the user's consent.")
+    return scopes
+
+
+def exchange_for_audience(exchange: ExchangeRequest, token_request: TokenRequest) -> dict:
+    caller = exchange.site
+    if not caller.is_confidential:
+        raise OAuthError("unauthorized_client", "Only a confidential client may exchange tokens for another service.")
+    subject = _subject(exchange)
+    target = _target(exchange)
+    act = _act_claim(exchange, subject)
+    _check_policy(caller, target, subject, delegating=bool(exchange.actor_token))
+    scopes = _granted_scopes(exchange, subject, target)
 
     session = subject.sso_session
     token = SSOAccessToken(audience=target.client_id).set_claims(
         sub=subject_for(session.user, target), client_id=caller.client_id, scope=" ".join(scopes),
-        sid=session.sid, act=act,
+        sid=sid_for(session.sid, target), act=act,
     )
     # Never outlive the token it was exchanged for.
     token["exp"] = min(token["exp"], subject.token["exp"])

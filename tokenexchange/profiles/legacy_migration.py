@@ -2,7 +2,10 @@
 
 The app presents the user's long-lived legacy refresh token; we check it at the
 legacy provider (RFC 7662), map its subject to our account, consume it exactly
-once, and start a new SSO session with our own tokens.
+once, and start a new SSO session with our own tokens. What it buys is bounded
+by what the legacy token allowed: only the successor of the legacy client it
+was issued to (``PartnerSite.legacy_client_ids``) may migrate it, and only for
+scopes within the legacy token's (RFC 6749 section 6, RFC 8693 section 2.1).
 """
 
 from __future__ import annotations
@@ -39,14 +42,31 @@ def _check_introspection(info: dict) -> str:
     return sub
 
 
+def _bounded_scopes(exchange: ExchangeRequest, info: dict) -> list[str]:
+    """The scopes of the migrated session: those asked for, or by default all the legacy
+    token had, never beyond the legacy token's or what this client may have."""
+    if info.get("client_id") not in exchange.site.legacy_client_ids:
+        raise invalid_request("The legacy token was issued to a client this client does not succeed.")
+    legacy_scope = info.get("scope")
+    if not isinstance(legacy_scope, str):
+        raise invalid_request("The legacy provider did not state the token's scope.")
+    grantable = set(legacy_scope.split()) & set(exchange.site.allowed_scopes) - {"device_sso"}
+    if exchange.scopes is None:
+        scopes = [scope for scope in legacy_scope.split() if scope in grantable]
+    else:
+        scopes = list(exchange.scopes)
+    if not scopes or not set(scopes) <= grantable:
+        raise OAuthError("invalid_scope", "The requested scope exceeds what the legacy token allowed.")
+    return scopes
+
+
 def exchange_legacy_refresh_token(exchange: ExchangeRequest, token_request: TokenRequest) -> dict:
     if not legacy_idp.is_configured():
         raise unsupported_token_type("No legacy identity provider is configured for refresh-token migration.")
     if exchange.resources or exchange.audiences not in ((), (settings.SSO["ISSUER"],)):
         raise OAuthError("invalid_target", "Migrated sessions are only issued by this provider.")
     site = exchange.site
-    scopes = list(exchange.scopes) if exchange.scopes is not None else ["openid"]
-    if not scopes or not set(scopes) <= set(site.allowed_scopes) - {"device_sso"}:
+    if exchange.scopes is not None and not set(exchange.scopes) <= set(site.allowed_scopes) - {"device_sso"}:
         raise OAuthError("invalid_scope", "The requested scope is not allowed for this client.")
 
     digest = token_digest(exchange.subject_token)
@@ -57,7 +77,9 @@ def exchange_legacy_refresh_token(exchange: ExchangeRequest, token_request: Toke
     except legacy_idp.LegacyProviderUnavailable:
         raise OAuthError("temporarily_unavailable", "The legacy identity provider cannot be reached; try again later.",
                          status=503) from None
-    user = linked_user(_check_introspection(info))
+    legacy_sub = _check_introspection(info)
+    scopes = _bounded_scopes(exchange, info)
+    user = linked_user(legacy_sub)
     if user is None:
         raise invalid_request("The legacy account is not linked to an account here.")
     if not user.is_active:

@@ -16,6 +16,7 @@ from accounts.oauth.claims import token_hash
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens
 from accounts.oauth.registry import active_site
+from accounts.oauth.sector_sid import internal_sid
 from accounts.oauth.token_backend import unverified_header
 from accounts.oauth.token_lookup import read_id_token_hint
 from accounts.oauth.token_request import TokenRequest
@@ -52,14 +53,15 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     ds_hash = str(claims.get("ds_hash", ""))
     if not ds_hash or not hmac.compare_digest(ds_hash, token_hash(exchange.actor_token, algorithm)):
         raise invalid_request("ds_hash in the ID token does not match the device secret.")
-    if claims.get("sid") != device_secret.sso_session.sid:
-        raise invalid_request("The device secret belongs to another session.")
-    session: SSOSession = device_secret.sso_session
-    if not session.is_active or not session.user.is_active:
-        raise invalid_grant("The session of this device has ended.")  # section 4.3: invalid_grant
     first_app = active_site(str(claims.get("aud") or ""))
     if not _same_vendor(first_app, site):
         raise invalid_request("The ID token was issued to an app outside this client's vendor group.")
+    session: SSOSession = device_secret.sso_session
+    # The ID token names the session as the first app's sector sees it (OIDC Core 17.3).
+    if internal_sid(claims.get("sid"), first_app) != session.sid:
+        raise invalid_request("The device secret belongs to another session.")
+    if not session.is_active or not session.user.is_active:
+        raise invalid_grant("The session of this device has ended.")  # section 4.3: invalid_grant
 
     scopes = list(exchange.scopes) if exchange.scopes is not None else ["openid"]
     if "openid" not in scopes:
