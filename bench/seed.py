@@ -19,12 +19,12 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Consent, RefreshTokenRecord, SSOSession, User  # noqa: E402
 from accounts.oauth.issuance import issue_tokens  # noqa: E402
-from accounts.oauth.registry import SiteRegistration, register_site  # noqa: E402
+from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site  # noqa: E402
 from accounts.pii.blind_index import email_index  # noqa: E402
 from bench import history  # noqa: E402
 
 PASSWORD = "benchmark passphrase 2026"
-SECRET = "bench-client-secret-0123456789abcdefghij"
+SECRET = new_client_secret()  # handed to the load generator in the seed's output
 BATCH = 5000
 
 

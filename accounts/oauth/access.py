@@ -44,7 +44,11 @@ def verify_access_token(raw: str, *, audience: str | None = None) -> VerifiedAcc
     (``aud`` = ``client_id``): the IdP's own APIs accept no token that was
     exchanged for another site's API (RFC 9068 section 4; RFC 8707).
     """
-    token = _parsed(raw)
+    return check_access_token(_parsed(raw), audience=audience)
+
+
+def check_access_token(token: SSOAccessToken, *, audience: str | None = None) -> VerifiedAccess:
+    """``verify_access_token``'s checks beyond the signature, for a token already parsed."""
     client_id, aud = token.get("client_id"), token.get("aud")
     expected = audience if audience is not None else client_id
     if not client_id or not isinstance(aud, str) or aud != expected:

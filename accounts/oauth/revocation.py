@@ -10,7 +10,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts.audit import EventType, record_event
 from accounts.models import RefreshTokenRecord
 from accounts.oauth import denylist
-from accounts.oauth.access import InvalidAccessToken, verify_access_token
+from accounts.oauth.access import InvalidAccessToken, check_access_token
 from accounts.oauth.errors import OAuthError, invalid_request
 from accounts.oauth.token_lookup import ACCESS, REFRESH, identify_token
 from accounts.oauth.token_request import TokenRequest
@@ -75,7 +75,7 @@ def introspect_token(request: TokenRequest) -> dict[str, object]:
     if kind == ACCESS:
         if "sid" in token:
             try:
-                verify_access_token(str(token.token), audience=str(token.get("aud")))
+                check_access_token(token, audience=str(token.get("aud")))
             except InvalidAccessToken:
                 return inactive
         elif denylist.access_token_revoked(token["jti"]):  # the client's own client_credentials token
