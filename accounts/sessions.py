@@ -143,17 +143,15 @@ def _after_session_ended(sid: str, delivery_ids: list[int]) -> None:
         backchannel.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
 
 
-_credential_change: ContextVar[tuple[HttpRequest | None, str | None]] = ContextVar(
-    "credential_change", default=(None, None))
+_credential_change: ContextVar[HttpRequest | None] = ContextVar("credential_change", default=None)
 
 
 @contextmanager
-def changing_credentials(request: HttpRequest, *, keep_current: bool = False) -> Iterator[None]:
+def changing_credentials(request: HttpRequest) -> Iterator[None]:
     """A password or ``is_active`` saved inside this block was changed by ``request``'s
-    user (audited as the actor where it is someone else); ``keep_current`` spares the
-    browser's own SSO session (the account page's password change)."""
-    kept = current_sid(request) if keep_current else None
-    token = _credential_change.set((request, kept))
+    user: audited as the actor where it is someone else's account, and where it is
+    their own password, their current session stays."""
+    token = _credential_change.set(request)
     try:
         yield
     finally:
@@ -163,16 +161,16 @@ def changing_credentials(request: HttpRequest, *, keep_current: bool = False) ->
 def end_sessions_for_credential_change(user: User, *, disabled: bool) -> int:
     """Any change of the password hash, or an account disabled, by any path, ends every
     SSO session of the user as "sign out everywhere" does (RFC 9700 section 4.14.2;
-    DESIGN.md section 5); a password change on the account page keeps its own."""
-    request, kept = _credential_change.get()
+    DESIGN.md section 5); a user changing their own password keeps the session they
+    changed it from."""
+    request = _credential_change.get()
     actor = request.user if request is not None and request.user.is_authenticated else None
-    if disabled:
-        reason, event, kept = EndReason.ACCOUNT_DISABLED, EventType.ACCOUNT_DISABLED, None
-    else:
-        reason, event = EndReason.PASSWORD_CHANGED, EventType.PASSWORD_CHANGE
+    own = actor is not None and actor.pk == user.pk
+    kept = current_sid(request) if own and not disabled else None
+    reason = EndReason.ACCOUNT_DISABLED if disabled else EndReason.PASSWORD_CHANGED
     ended = end_user_sessions(user, reason, except_sid=kept, request=request)
-    record_event(event, user=user, actor=actor if actor is not None and actor.pk != user.pk else None,
-                 request=request, sid=kept or "", sessions_ended=ended)
+    record_event(EventType.ACCOUNT_DISABLED if disabled else EventType.PASSWORD_CHANGE, user=user,
+                 actor=None if own else actor, request=request, sid=kept or "", sessions_ended=ended)
     return ended
 
 

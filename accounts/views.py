@@ -144,7 +144,7 @@ def password_change_view(request):
         if form.is_valid():
             # A new password ends every other session (accounts.signals): whoever
             # knew the old one is signed out everywhere else; this one stays.
-            with changing_credentials(request, keep_current=True):
+            with changing_credentials(request):
                 user = form.save()
             update_session_auth_hash(request, user)
             messages.success(request, "Your password has been changed; your other sessions were signed out.")

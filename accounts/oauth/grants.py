@@ -25,7 +25,7 @@ from accounts.audit import EventType, record_event
 from accounts.audit import logger as audit_logger
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, User, token_digest
-from accounts.oauth import denylist, rotation, sql
+from accounts.oauth import rotation, sql
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens, new_token_pair
 from accounts.oauth.keyring import signing_keyring
@@ -116,8 +116,6 @@ def _redeem_through_orm(site, params: QueryDict, code: str, redirect_uri: str, v
             # RFC 6749 section 4.1.2: revoke every token issued from the code, the
             # refresh tokens rotated from it and their access tokens included: the
             # site's whole grant in that session.
-            if row.issued_access_jti:
-                denylist.deny_access_token(row.issued_access_jti)
             record_event(EventType.AUTHORIZATION_CODE_REUSE, user=row.user, client_id=site.client_id,
                          sid=row.sso_session.sid)
             end_site_grant(site, [row.sso_session], GrantEndReason.AUTHORIZATION_CODE_REUSE, notify=True)

@@ -106,8 +106,8 @@ class DigestedKeys(django_db.SessionStore):
             row.session_key = keys[0]
         return row
 
-    def exists(self, session_key: str) -> bool:
-        return self.model.objects.filter(session_key__in=stored_keys(session_key)).exists()
+    def exists(self, session_key: str | None) -> bool:
+        return bool(session_key) and self.model.objects.filter(session_key__in=stored_keys(session_key)).exists()
 
     def create_model_instance(self, data):
         return self.model(session_key=stored_key(self._get_or_create_session_key()),

@@ -18,9 +18,10 @@ class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
     async def acache_key(self) -> str:
         return self.cache_key_prefix + stored_key(await self._aget_or_create_session_key())
 
-    def exists(self, session_key: str) -> bool:
-        return bool(session_key) and (self.cache_key_prefix + stored_key(session_key)) in self._cache \
-            or RowWrittenAlone.exists(self, session_key)
+    def exists(self, session_key: str | None) -> bool:
+        if not session_key:
+            return False
+        return (self.cache_key_prefix + stored_key(session_key)) in self._cache or RowWrittenAlone.exists(self, session_key)
 
     async def aexists(self, session_key: str) -> bool:
         return await sync_to_async(self.exists)(session_key)

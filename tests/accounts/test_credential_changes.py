@@ -148,3 +148,15 @@ def test_a_staff_member_deactivating_a_user_in_the_admin_is_the_actor(user, brow
     assert not User.objects.get(pk=user.pk).is_active
     assert_signed_out_everywhere(user, browser, signed_in["shop"], receiver, "account_disabled")
     assert AuditEvent.objects.get(event_type="account_disabled", user=user).actor_id == staff.pk
+
+
+def test_changing_ones_own_password_in_the_admin_keeps_that_session(make_user, password):
+    console, admin = superuser_client(make_user, password)
+    elsewhere = Client()
+    assert elsewhere.post(reverse("accounts:login"), {"email": admin.email, "password": password}).status_code == 302
+    response = console.post(reverse("admin:auth_user_password_change", args=[admin.pk]),
+                            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"})
+    assert response.status_code == 302
+    assert console.get(reverse("admin:index")).status_code == 200
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+    assert AuditEvent.objects.get(event_type="password_change", user=admin).actor_id is None  # their own
