@@ -150,3 +150,15 @@ def test_registration_is_throttled_per_network(settings):
     assert AuditEvent.objects.filter(event_type="registration_throttled").count() == 1
     elsewhere = Client().post(REGISTER, {**GOOD, "email": "one.more@example.org"}, REMOTE_ADDR="192.0.2.1")
     assert elsewhere.status_code == 302
+
+
+@pytest.mark.parametrize("body, content_type", [
+    ("email=a%40b.org&password=x", "application/x-www-form-urlencoded; charset=latin-1"),
+    ("&".join(f"p{i}=1" for i in range(1200)), "application/x-www-form-urlencoded"),
+])
+def test_bodies_django_refuses_get_a_readable_page_not_a_server_error(body, content_type):
+    """The attack: a form in latin-1, or with more than 1,000 fields, was a 500 under the debug default."""
+    for page in (reverse("accounts:login"), REGISTER):
+        response = Client().post(page, body, content_type=content_type)
+        assert response.status_code == 400 and "Bad request" in response.content.decode()
+        assert not User.objects.exists()
