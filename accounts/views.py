@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -52,9 +52,16 @@ def login_view(request):
                 return redirect(_safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400
-    client_id = request.GET.get("client_id")
-    site = active_site(client_id)
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request), "site": site}, status=status)
+    return render(request, "accounts/login.html", {"form": form, **_way_back(request)}, status=status)
+
+
+def _way_back(request) -> dict:
+    """Where the user came from and returns to, kept across every step of signing in
+    or registering (a wrong password, the switch to "Create one")."""
+    next_url = _safe_next(request)
+    site = active_site(request.POST.get("client_id") or request.GET.get("client_id"))
+    query = {"next": next_url, **({"client_id": site.client_id} if site else {})}
+    return {"next": next_url, "site": site, "way_back": urlencode(query)}
 
 
 @never_cache
@@ -78,9 +85,9 @@ def register_view(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, "Your account is ready.")
-                return redirect("accounts:account")
+                return redirect(_safe_next(request))  # back to the site the user came from, if any
         status = 400
-    return render(request, "accounts/register.html", {"form": form}, status=status)
+    return render(request, "accounts/register.html", {"form": form, **_way_back(request)}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +23,8 @@ from marketplace_demo.partner_auth.verify import InvalidToken
 
 logger = logging.getLogger("marketplace_demo")
 NEXT_KEY = "partner_next"
+PENDING_INSTALL_KEY = "partner_pending_install"
+NO_RETURN_PATHS = ("/signed-out/", "/logout/", "/oidc/")
 
 
 def partner_context(request):
@@ -62,7 +65,13 @@ def item_detail(request, slug: str):
 def install(request, slug: str):
     item = get_object_or_404(_items(), slug=slug)
     if not request.partner_user:
-        return redirect(f"/login/?next=/items/{item.slug}/")
+        # Resumed after sign-in (callback): the user asked for it with this (CSRF-checked) POST.
+        request.session[PENDING_INSTALL_KEY] = item.slug
+        return redirect(f"{reverse('login')}?next={reverse('item', args=[item.slug])}")
+    return _install(request, item)
+
+
+def _install(request, item: Item):
     Installation.objects.get_or_create(sub=request.partner_user["sub"], item=item)
     messages.success(request, f"{item.title} added.")
     return redirect("mine")
@@ -97,6 +106,8 @@ def login(request):
     target = request.GET.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=None) or not target.startswith("/"):
         target = "/"  # same-site paths only
+    if target.startswith(NO_RETURN_PATHS):
+        target = "/"  # signing in from the signed-out page leads into the site, not back to "signed out"
     request.session[NEXT_KEY] = target
     try:
         return oidc.idp.authorize_redirect(request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/")
@@ -107,6 +118,7 @@ def login(request):
 @never_cache
 @require_GET
 def callback(request):
+    pending = request.session.pop(PENDING_INSTALL_KEY, None)  # one attempt: a failed sign-in drops it
     try:
         token = oidc.idp.authorize_access_token(request)
         oidc.sign_in(request, token)
@@ -119,7 +131,12 @@ def callback(request):
     except (requests.RequestException, oidc.SignInFailed, ValueError, KeyError) as error:
         logger.info("sign-in failed: %s", type(error).__name__)
         return _message(request, "Sign-in failed", "The sign-in service could not be reached or answered wrongly. You are not signed in.", 502)
-    return redirect(request.session.pop(NEXT_KEY, "/"))
+    target = request.session.pop(NEXT_KEY, "/")
+    item = _items().filter(slug=pending).first() if pending else None
+    if item is None:
+        return redirect(target)
+    request.partner_user = oidc.current_user(request)
+    return _install(request, item)  # the action that needed the sign-in, resumed
 
 
 @require_POST

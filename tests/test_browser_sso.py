@@ -195,3 +195,26 @@ def test_partner_refreshes_quietly_and_signs_out_when_refresh_is_refused(chromiu
     page.goto(marketplace.url)
     assert page.locator("#sign-in").is_visible()
     steps.shot("signed-out-after-refused-refresh")
+
+
+def test_partner_sign_in_finds_its_way_back_and_resumes_the_action(chromium, languages, user, password):
+    """The attack on usability: "Sign in" on the signed-out page returned to "signed out", and an
+    Install that needed a sign-in was forgotten once signed in."""
+    page = chromium.new_page()
+    steps = Steps(page, "partner-way-back")
+    page.goto(languages.url + "/items/docs-de/")
+    page.click("button[type=submit]:has-text('Install')")
+    sign_in_on_idp(page, user, password)
+    page.click("button[name=decision][value=allow]")
+    page.wait_for_url(languages.url + "/mine/")
+    assert "Docs into German" in page.inner_text("main")  # installed, as asked before signing in
+    steps.shot("installed-after-sign-in")
+
+    page.click("text=Sign out")
+    page.wait_for_url(languages.url + "/signed-out/*")
+    page.click("#sign-in")
+    page.wait_for_selector("input[name=password]")
+    sign_in_on_idp(page, user, password)
+    page.wait_for_url(languages.url + "/")  # into the site, not back to "You are signed out"
+    assert "Signed in as Ada Lovelace" in page.inner_text("#account")
+    steps.shot("signed-in-from-signed-out-page")

@@ -109,11 +109,12 @@ class AuthorizationRequest:
         query = "&".join(filter(None, [parts.query, urlencode(values)]))
         return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
-    def as_params(self, *, authenticated: bool = False) -> dict[str, str]:
+    def as_params(self, *, authenticated: bool = False, account_chosen: bool = False) -> dict[str, str]:
         """The request as parameters; ``authenticated``: for the way back once the user has
         just signed in, without ``prompt=login`` and ``max_age``, which that sign-in
         satisfied (OIDC Core 3.1.2.1: authenticate now, once; kept, ``max_age=0``
-        would send the user back to the login page forever)."""
+        would send the user back to the login page forever), nor ``select_account``;
+        ``account_chosen``: without ``select_account``, once the user chose."""
         params = {
             "client_id": self.site.client_id,
             "redirect_uri": self.redirect_uri,
@@ -122,7 +123,8 @@ class AuthorizationRequest:
             "code_challenge": self.code_challenge,
             "code_challenge_method": "S256",
         }
-        prompt = self.prompt - {"login"} if authenticated else self.prompt
+        done = {"login", "select_account"} if authenticated else {"select_account"} if account_chosen else set()
+        prompt = self.prompt - done
         max_age = "" if self.max_age is None or authenticated else str(self.max_age)
         optional = {"state": self.state, "nonce": self.nonce, "prompt": " ".join(sorted(prompt)), "max_age": max_age}
         params.update({name: value for name, value in optional.items() if value})

@@ -66,8 +66,13 @@ def authorize(request) -> HttpResponse:
     if needs_login(areq, sso_session):
         if "none" in areq.prompt:
             return redirect(areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."}))
-        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(authenticated=True))
-        return redirect(reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id}))
+        return redirect(_login_then_back(areq))
+    if "select_account" in areq.prompt and request.method == "GET":
+        # OIDC Core 3.1.2.1: the signed-in account, to continue with or to change.
+        return render(request, "accounts/select_account.html", {
+            "site": areq.site, "account": sso_session.user, "switch_url": _login_then_back(areq),
+            "continue_url": reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True)),
+        })
 
     if request.method == "POST":  # the consent form
         if request.POST.get("decision") == "allow":
@@ -84,6 +89,11 @@ def authorize(request) -> HttpResponse:
     return render(request, "accounts/consent.html", {
         "site": areq.site, "scopes": scopes, "params": areq.as_params(authenticated=True),
     })
+
+
+def _login_then_back(areq: AuthorizationRequest) -> str:
+    back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(authenticated=True))
+    return reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id})
 
 
 @csrf_exempt

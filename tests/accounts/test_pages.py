@@ -162,3 +162,25 @@ def test_bodies_django_refuses_get_a_readable_page_not_a_server_error(body, cont
         response = Client().post(page, body, content_type=content_type)
         assert response.status_code == 400 and "Bad request" in response.content.decode()
         assert not User.objects.exists()
+
+
+def test_registering_from_a_partner_returns_to_it(site):
+    """The attack on usability: "Create one" lost the way back, and a new account landed on the IdP."""
+    from urllib.parse import parse_qs, urlsplit
+
+    back = "/oauth/authorize/?client_id=marketplace&scope=openid"
+    login_page = Client().get(reverse("accounts:login"), {"next": back, "client_id": "marketplace"}).content.decode()
+    create = login_page.split('id="create-account" href="')[1].split('"')[0].replace("&amp;", "&")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(create).query).items()}
+    assert query == {"next": back, "client_id": "marketplace"}
+    browser = Client()
+    form = browser.get(create)
+    assert "to continue to <strong>Skills Marketplace</strong>" in form.content.decode()
+    registered = browser.post(create, {**GOOD, **query})
+    assert registered.status_code == 302 and registered["Location"] == back
+
+
+def test_a_wrong_password_keeps_the_site_being_signed_in_to(site, user):
+    response = Client().post(reverse("accounts:login"),  # the form posts to the bare URL
+                             {"email": user.email, "password": "wrong password here", "client_id": "marketplace"})
+    assert response.status_code == 400 and "to continue to <strong>Skills Marketplace</strong>" in response.content.decode()

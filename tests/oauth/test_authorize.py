@@ -175,3 +175,29 @@ def test_max_age_0_with_the_consent_page_does_not_loop_either(site, browser, use
     assert consent_page.status_code == 200 and 'value="0"' not in consent_page.content.decode()
     allowed = browser.post(AUTHORIZE, {**query_of(back["Location"]), "decision": "allow"})
     assert "code" in query_of(allowed["Location"])
+
+
+def test_prompt_select_account_offers_the_signed_in_account_or_another(site, browser, user, make_user, password):
+    """Discovery advertises prompt=select_account: the attack on trust found it ignored."""
+    obtain_code(browser, site, Pkce.new())
+    page = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="select_account"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "You are signed in as <strong id=\"signed-in-account\">ada@example.org</strong>" in text
+    continue_url = page.context["continue_url"]
+    assert "select_account" not in continue_url
+    carried_on = browser.get(continue_url)
+    assert carried_on["Location"].startswith(site.redirect_uris[0]) and "code" in query_of(carried_on["Location"])
+
+    other = make_user("grace@example.org")
+    switch = browser.get(page.context["switch_url"])
+    assert switch.status_code == 200 and "to continue to <strong>Skills Marketplace</strong>" in switch.content.decode()
+    back = browser.post(page.context["switch_url"], {"email": other.email, "password": password})
+    consent = browser.get(back["Location"])
+    assert "Continue to Skills Marketplace as grace@example.org?" in consent.content.decode()
+    assert not SSOSession.objects.active().filter(user=user).exists()  # the first account signed out here
+
+
+def test_prompt_select_account_without_a_session_asks_to_sign_in(site):
+    response = Client().get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="select_account"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
