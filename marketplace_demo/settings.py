@@ -28,8 +28,9 @@ PARTNER = {
 slug = PARTNER["CLIENT_ID"]
 
 try:
-    DEBUG = env_bool("DJANGO_DEBUG", False)  # production unless development is asked for
-    keys = KeySource(Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")), generate_missing=DEBUG)
+    DEVELOPMENT = env_bool("DJANGO_DEBUG", False)  # production unless development is asked for
+    DEBUG = DEVELOPMENT and env_bool("DJANGO_DEBUG_PAGES", True)  # as the IdP's settings
+    keys = KeySource(Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")), generate_missing=DEVELOPMENT)
     SECRET_KEY = keys.secret("PARTNER_SECRET_KEY", f"partner-{slug}-secret-key", nbytes=48)
     PARTNER["CLIENT_SECRET"] = keys.secret("PARTNER_CLIENT_SECRET", f"partner-{slug}-client-secret")
     # Seals the tokens and name kept in the session table (marketplace_demo/sealed.py).
@@ -40,7 +41,7 @@ try:
 except ConfigError as error:
     raise SystemExit(f"configuration error: {error}") from None
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "127.0.0.2", "localhost", "testserver"] if DEBUG
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "127.0.0.2", "localhost", "testserver"] if DEVELOPMENT
                          else [urlsplit(PARTNER["BASE_URL"]).hostname or "localhost"])
 CSRF_TRUSTED_ORIGINS = [PARTNER["BASE_URL"]]
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "marketplace_demo.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,7 +86,7 @@ CSRF_COOKIE_NAME = f"{slug}_csrftoken"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 REST_FRAMEWORK = {
@@ -99,6 +101,8 @@ PARTNER_API_AUTH = {"ISSUER": PARTNER["ISSUER"], "AUDIENCE": PARTNER["CLIENT_ID"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"

@@ -16,3 +16,7 @@ urlpatterns = [
     path("oidc/backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
     path("api/my-skills", MyItemsView.as_view(), name="api-my-items"),
 ]
+
+handler400 = "marketplace_demo.views.bad_request"
+handler404 = "marketplace_demo.views.page_not_found"
+handler500 = "marketplace_demo.views.server_error"

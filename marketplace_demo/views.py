@@ -171,3 +171,16 @@ def backchannel_logout(request):
         response = HttpResponse(status=200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def bad_request(request, exception=None):
+    return _message(request, "Bad request", "The request could not be understood.", 400)
+
+
+def page_not_found(request, exception=None):
+    return _message(request, "Page not found", "There is no page at this address.", 404)
+
+
+def server_error(request):
+    return render(request, "marketplace/message.html", {"title": "Something went wrong",
+                                                         "message": "Please try again in a moment."}, status=500)

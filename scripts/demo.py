@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +56,7 @@ def keep_client_secret(client_id: str, secret: str) -> None:
 def set_up() -> None:
     os.environ.pop("DATABASE_URL", None)  # the demo always runs on the embedded SQLite default
     os.environ.setdefault("DJANGO_DEBUG", "true")  # production is the default; the demo is development
+    os.environ.setdefault("DJANGO_DEBUG_PAGES", "false")  # ...with the product's own error pages
     manage("migrate", "--noinput", "-v0")
     credentials = manage("ensure_demo_user", capture=True)
     for partner in PARTNERS:
@@ -68,11 +71,25 @@ def set_up() -> None:
         if generated:
             keep_client_secret(client_id, generated)
         manage("migrate", "--noinput", "-v0", env=partner_env(partner))
-    print(credentials, end="")
+    return credentials
+
+
+def wait_until_answering(urls: list[str], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    waiting = list(urls)
+    while waiting and time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(waiting[0], timeout=2).close()
+            waiting.pop(0)
+        except urllib.error.HTTPError:
+            waiting.pop(0)  # it answers
+        except OSError:
+            time.sleep(0.3)
+    return not waiting
 
 
 def main() -> None:
-    set_up()
+    credentials = set_up()
     processes = [
         subprocess.Popen([PYTHON, "manage.py", "runserver", "localhost:8000", "--noreload"], cwd=ROOT),
         subprocess.Popen([PYTHON, "manage.py", "deliver_logouts", "--loop"], cwd=ROOT),
@@ -81,11 +98,17 @@ def main() -> None:
         host_port = partner["PARTNER_BASE_URL"].removeprefix("http://")
         processes.append(subprocess.Popen([PYTHON, "manage.py", "runserver", host_port, "--noreload"], cwd=ROOT,
                                           env={**os.environ, **partner_env(partner)}))
-    time.sleep(2)
-    print(f"\nIdentity provider: {IDP}  (admin console: {IDP}/admin/)")
+    # Printed once every server answers, so the server logs do not scroll them away.
+    urls = [f"{IDP}/login/", *(partner["PARTNER_BASE_URL"] + "/" for partner in PARTNERS)]
+    ready = wait_until_answering(urls)
+    print("\n" + "=" * 72)
+    print(f"Identity provider: {IDP}  (admin console: {IDP}/admin/)")
     for partner in PARTNERS:
         print(f"{partner['PARTNER_NAME']}: {partner['PARTNER_BASE_URL']}")
-    print("Ctrl-C stops everything.\n")
+    print(credentials, end="")
+    print(("All servers answer." if ready else "Some server did not answer yet; see the log above.")
+          + " Ctrl-C stops everything.")
+    print("=" * 72 + "\n", flush=True)
 
     def stop(*_):
         for process in processes:

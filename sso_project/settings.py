@@ -19,7 +19,10 @@ from sso_project.keys import KeySource
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 try:
-    DEBUG = env_bool("DJANGO_DEBUG", False)
+    # Development: keys generated, plain-HTTP cookies, local host names. Django's debug
+    # pages only with it, and not even then when DJANGO_DEBUG_PAGES=false (the demo).
+    DEVELOPMENT = env_bool("DJANGO_DEBUG", False)
+    DEBUG = DEVELOPMENT and env_bool("DJANGO_DEBUG_PAGES", True)
     LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
     LOGIN_NETWORK_FAILURE_LIMIT = env_int("LOGIN_NETWORK_FAILURE_LIMIT", 100, minimum=1)
     LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
@@ -35,7 +38,7 @@ try:
     LEGACY_IDP_TIMEOUT_SECONDS = env_float("LEGACY_IDP_TIMEOUT_SECONDS", 3.0, minimum=0.1)
     keys = KeySource(
         Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")),
-        generate_missing=DEBUG,
+        generate_missing=DEVELOPMENT,
     )
     SECRET_KEY = keys.secret("DJANGO_SECRET_KEY", "django-secret-key", nbytes=48)
     PII_KEY = keys.secret("PII_KEY", "pii.key")
@@ -56,9 +59,9 @@ SSO_ISSUER = os.environ.get("SSO_ISSUER", "http://localhost:8000").rstrip("/")
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
-    ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
+    ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEVELOPMENT else [],
 )
-if not DEBUG and not ALLOWED_HOSTS:
+if not DEVELOPMENT and not ALLOWED_HOSTS:
     from urllib.parse import urlsplit
 
     ALLOWED_HOSTS = [urlsplit(SSO_ISSUER).hostname or "localhost"]
@@ -96,9 +99,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if not DEBUG:
-    # Production serves the collected static files itself; runserver does it in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# Static files served by the application itself: collected ones in production, straight
+# from the apps' folders in development (whatever DEBUG says).
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
 # Plain <input> widgets without the template engine (accounts/form_rendering.py).
 FORM_RENDERER = "accounts.form_rendering.InputWidgetRenderer"
@@ -233,7 +237,7 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 
-if not DEBUG:
+if not DEVELOPMENT:
     # __Host- cookies are only accepted over HTTPS, host-only, with Path=/.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -298,7 +302,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG
+        if not DEVELOPMENT
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

@@ -54,6 +54,7 @@ class PartnerProcess:
             "PARTNER_SECRET_KEY": "partner-test-secret-key-" + self.client_id,
             "PARTNER_TOKEN_KEY": "partner-test-token-key-" + self.client_id,
             "DJANGO_DEBUG": "true",
+            "DJANGO_DEBUG_PAGES": "false",  # as in the demo: the site's own error pages
         }
 
     def register(self):

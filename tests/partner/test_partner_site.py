@@ -108,3 +108,8 @@ def test_partner_pages_send_a_content_security_policy(marketplace):
     csp = requests.get(marketplace.url, timeout=10).headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
     assert f"form-action 'self' {marketplace.issuer}" in csp  # its forms go to itself and, by redirect, the IdP
+
+
+def test_an_unknown_page_is_the_partners_own_not_found_page(marketplace):
+    response = requests.get(f"{marketplace.url}/no-such-page/", timeout=10)
+    assert response.status_code == 404 and "There is no page at this address." in response.text

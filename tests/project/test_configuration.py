@@ -142,3 +142,14 @@ def test_a_malformed_number_or_boolean_is_a_one_line_configuration_error(product
     lines = result.stderr.strip().splitlines()
     assert lines == [f"configuration error: {lines[0].removeprefix('configuration error: ')}"]
     assert message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_demos_development_mode_shows_the_products_own_error_pages(tmp_path):
+    """The attack on the demo: a 404 showed Django's debug page listing every URL pattern."""
+    probe = ('from django.test import Client\nr = Client().get("/no-such-page/")\n'
+             'print("STATUS", r.status_code)\nprint(r.content.decode())')
+    env = {"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DJANGO_DEBUG_PAGES": "false",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    out = manage("shell", "-c", probe, env=env).stdout
+    assert "STATUS 404" in out and "There is no page at this address." in out
+    assert "URLconf" not in out and "oauth/" not in out

@@ -1,29 +1,29 @@
 """Two native apps of one vendor, played from the command line (Native SSO draft 07).
 
-App 1 signs the demo user in with a code flow and ``device_sso``; app 2 gets
-its own tokens by token exchange with the shared ID token and device secret;
-then signing out ends both. Runs against this IdP in-process.
+App 1 signs an account of the demo's own (native-demo@example.com, never the demo
+user) in with a code flow and ``device_sso``; app 2 gets its own tokens by token
+exchange with the shared ID token and device secret; then that account signs out
+everywhere, which ends both. Runs against this IdP in-process.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import secrets
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
 
+from accounts.management.commands.ensure_demo_user import demo_account
 from accounts.oauth.registry import SiteRegistration, register_site
 
 VENDOR = "demo-vendor"
+NATIVE_DEMO_EMAIL = "native-demo@example.com"
 APPS = (("demo-mail-app", "Demo Mail (native)"), ("demo-calendar-app", "Demo Calendar (native)"))
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
@@ -56,11 +56,12 @@ class Command(BaseCommand):
             register_site(SiteRegistration(client_id=client_id, name=name, public=True, first_party=True,
                                            redirect_uris=[f"http://127.0.0.1:7999/{client_id}/callback"],
                                            vendor_group=VENDOR, native_sso=True))
-        call_command("ensure_demo_user", stdout=io.StringIO())
-        password = json.loads((Path(settings.BASE_DIR) / ".keys" / "demo-credentials.json").read_text())["demo@example.com"]
+        # An account of its own: signing out everywhere at the end must not sign the demo user out.
+        account, password = demo_account(NATIVE_DEMO_EMAIL, "Native SSO Demo")
+        self.stdout.write(f"Playing two native apps as {NATIVE_DEMO_EMAIL} (its sessions end at the end).")
         browser, backend = Client(HTTP_HOST="localhost"), Client(HTTP_HOST="localhost")
-        if browser.post(reverse("accounts:login"), {"email": "demo@example.com", "password": password}).status_code != 302:
-            raise CommandError("the demo user could not sign in")
+        if browser.post(reverse("accounts:login"), {"email": account.email, "password": password}).status_code != 302:
+            raise CommandError(f"{NATIVE_DEMO_EMAIL} could not sign in (its password was changed?)")
 
         mail, calendar = APPS[0][0], APPS[1][0]
         verifier = secrets.token_urlsafe(48)
@@ -88,7 +89,7 @@ class Command(BaseCommand):
             raise CommandError("app 2 did not get tokens")
 
         signed_out = browser.post(reverse("accounts:end_all_sessions"))
-        self.step("The user signs out everywhere", {"POST": reverse("accounts:end_all_sessions")}, signed_out)
+        self.step(f"{NATIVE_DEMO_EMAIL} signs out everywhere", {"POST": reverse("accounts:end_all_sessions")}, signed_out)
         self.step("App 2 again: the device secret died with the session", native, self.post_form(backend, native))
         refresh = {"grant_type": "refresh_token", "client_id": mail, "refresh_token": app1["refresh_token"]}
         self.step("App 1 refreshes: refused, the session has ended", refresh, self.post_form(backend, refresh))
