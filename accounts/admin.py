@@ -19,6 +19,7 @@ from accounts.audit import EventType, record_event
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
 from accounts.oauth.backchannel import attempt_delivery
+from accounts.oauth.keyring import ensure_signing_key
 from accounts.oauth.registry import new_client_secret
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
@@ -243,6 +244,7 @@ class PartnerSiteAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.allowed_cors_origins = sorted({origin_of(uri) for uri in obj.redirect_uris})
         super().save_model(request, obj, form, change)  # evicts the cached copies (accounts.signals)
+        ensure_signing_key(obj.id_token_signed_response_alg)
 
     @admin.action(description="Generate a new client secret (shown once)", permissions=["change"])
     def new_client_secret(self, request, queryset):

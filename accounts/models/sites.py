@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models.sessions import SSOSession
 from accounts.models.users import User
+from sso_project.keys import SIGNING_ALGORITHMS
 
 CLIENT_ID_VALIDATOR = RegexValidator(r"^[A-Za-z0-9._-]{1,100}$", "Use letters, digits, '.', '_' or '-'.")
 
@@ -57,6 +58,10 @@ class PartnerSite(models.Model):
                                          help_text="client_ids that may act for users at this site (RFC 8693 act).")
     legacy_client_ids = models.JSONField(default=list, blank=True,
                                          help_text="Legacy provider client_ids whose refresh tokens this site may migrate.")
+    # OpenID Connect Dynamic Client Registration section 2: what the site's tokens are signed with.
+    id_token_signed_response_alg = models.CharField(
+        max_length=10, choices=[(alg, alg) for alg in SIGNING_ALGORITHMS], default="RS256",
+        help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.audit import EventType, record_event
 from accounts.models import LogoutDelivery, PartnerSite, SessionSite, SSOSession
 from accounts.oauth.claims import subject_for
+from accounts.oauth.keyring import signing_key_for
 from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.tokens import LogoutToken
 from accounts.outbound import post_form
@@ -64,7 +65,7 @@ def logout_token_for(delivery: LogoutDelivery) -> str:
     token = LogoutToken(audience=delivery.site.client_id).set_claims(
         sub=delivery.sub, sid=sid_for(delivery.sid, delivery.site), events={BACKCHANNEL_EVENT: {}}
     )
-    return str(token)
+    return token.signed_with(signing_key_for(delivery.site))
 
 
 class DeliveryFailed(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from accounts.audit import EventType, record_event
 from accounts.oauth.errors import OAuthError
+from accounts.oauth.keyring import signing_key_for
 from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSOAccessToken
 
@@ -22,4 +23,4 @@ def grant_client_credentials(request: TokenRequest) -> dict[str, object]:
         raise OAuthError("invalid_scope", "A client's own token carries no scope.")
     token = SSOAccessToken(audience=site.client_id).set_claims(sub=site.client_id, client_id=site.client_id)
     record_event(EventType.TOKEN_ISSUED, client_id=site.client_id, grant="client_credentials")
-    return {"access_token": str(token), "token_type": "Bearer", "expires_in": int(token.lifetime.total_seconds())}
+    return {"access_token": token.signed_with(signing_key_for(site)), "token_type": "Bearer", "expires_in": int(token.lifetime.total_seconds())}

@@ -28,7 +28,7 @@ from accounts.models import AuthorizationCode, RefreshTokenRecord, SSOSession, U
 from accounts.oauth import rotation, sql
 from accounts.oauth.errors import OAuthError, invalid_grant, invalid_request
 from accounts.oauth.issuance import issue_tokens, new_token_pair
-from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.keyring import signing_key_for
 from accounts.oauth.recording import CodeNotRedeemed
 from accounts.oauth.sector_sid import internal_sid
 from accounts.oauth.signing_ahead import sign_ahead
@@ -167,7 +167,7 @@ def _refresh_in_one_statement(site, token: SSORefreshToken, granted: list[str], 
     # the access token is narrowed.
     issued, access, successor = new_token_pair(site=site, sub=str(token["sub"]), scope=" ".join(scopes),
                                                sid=str(token["sid"]), refresh_scope=" ".join(granted))
-    signing = sign_ahead(signing_keyring().current, access)
+    signing = sign_ahead(signing_key_for(site), access)
     result = rotation.rotate(
         jti=str(token["jti"]), site_id=site.pk, client_id=site.client_id, granted_scope=" ".join(granted),
         successor=rotation.Replacement(

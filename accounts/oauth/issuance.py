@@ -10,7 +10,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoc
 
 from accounts.models import PartnerSite, SSOSession, token_digest
 from accounts.oauth.claims import identity_claims, subject_for, token_hash
-from accounts.oauth.keyring import signing_keyring
+from accounts.oauth.keyring import signing_key_for
 from accounts.oauth.recording import IssuanceRecord, record_issuance
 from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.signing_ahead import sign_ahead
@@ -79,7 +79,7 @@ def _issue(site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant:
     user = sso_session.user
     sub = subject_for(user, site)
     sid = sid_for(sso_session.sid, site)  # OIDC Core 17.3: the sector's own sid
-    key = signing_keyring().current
+    key = signing_key_for(site)  # the site's id_token_signed_response_alg signs all its tokens
     issued, access, refresh = new_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sid,
                                              refresh_scope=" ".join(refresh_scopes))
 

@@ -1,10 +1,13 @@
-"""The JWT signing key ring: the newest key signs, older keys keep verifying.
+"""The JWT signing key ring: per algorithm, the newest key signs, older keys keep verifying.
 
 Keys are PEM files ``<created-ms>-<kid>.pem`` in ``settings.SSO["SIGNING_KEY_DIR"]``
-(see ``sso_project.keys.generate_signing_key_file``). A key is retired when a
-newer one is created and stays published in the JWKS until every token it
-could have signed has expired (the longest token lifetime, plus leeway); then
-``rotate_signing_key`` deletes it.
+(see ``sso_project.keys.generate_signing_key_file``); the key type tells the
+algorithm. Each algorithm in use has a current key, so that a site registered for
+RS256 (the OpenID default) keeps getting RS256 when another site wants ES256
+(Dynamic Client Registration section 2, ``id_token_signed_response_alg``). A key
+is retired when a newer one of its algorithm is created and stays published in
+the JWKS until every token it could have signed has expired (the longest token
+lifetime, plus leeway); then ``rotate_signing_key`` deletes it.
 """
 
 from __future__ import annotations
@@ -107,16 +110,32 @@ class SigningKeyRing:
         if not keys:
             raise KeyRingError("the signing key ring is empty")
         self.keys = sorted(keys, key=lambda k: (k.created_at, k.kid))
-        self.current = self.keys[-1]
         now = now or datetime.now(dt_timezone.utc)
         grace = retirement_grace()
-        # Key i was retired when key i+1 was created; it is published until
-        # the last token it may have signed has expired.
-        windows = [(key, successor.created_at + grace) for key, successor in zip(self.keys, self.keys[1:], strict=False)]
+        self.current_by_algorithm: dict[str, SigningKey] = {}
+        windows = []
+        for algorithm in dict.fromkeys(key.algorithm for key in self.keys):
+            of_algorithm = [key for key in self.keys if key.algorithm == algorithm]
+            self.current_by_algorithm[algorithm] = of_algorithm[-1]
+            # Key i was retired when key i+1 of its algorithm was created; it is
+            # published until the last token it may have signed has expired.
+            windows += [(key, successor.created_at + grace)
+                        for key, successor in zip(of_algorithm, of_algorithm[1:], strict=False)]
+        # Tokens bound to no site's algorithm (refresh-token MACs) take the configured
+        # algorithm's current key, or the newest key of all.
+        self.current = self.current_by_algorithm.get(settings.SSO["SIGNING_ALGORITHM"], self.keys[-1])
         open_windows = [(key, end) for key, end in windows if end > now]
-        self.published = [key for key, _ in open_windows] + [self.current]
+        published = {key.kid for key in self.current_by_algorithm.values()} | {key.kid for key, _ in open_windows}
+        self.published = [key for key in self.keys if key.kid in published]
         self.next_change = min((end for _, end in open_windows), default=None)
         self._by_kid = {key.kid: key for key in self.published}
+
+    def current_for(self, algorithm: str) -> SigningKey:
+        """The key that signs tokens for sites registered with ``algorithm``."""
+        key = self.current_by_algorithm.get(algorithm)
+        if key is None:
+            raise KeyRingError(f"no {algorithm} signing key: run manage.py rotate_signing_key --algorithm {algorithm}")
+        return key
 
     def verification_key(self, kid: str) -> SigningKey | None:
         return self._by_kid.get(kid)
@@ -155,8 +174,21 @@ def _window_closed(ring: SigningKeyRing) -> bool:
     return ring.next_change is not None and datetime.now(dt_timezone.utc) >= ring.next_change
 
 
+def signing_key_for(site) -> SigningKey:
+    """The current key of the algorithm ``site`` is registered for."""
+    return signing_keyring().current_for(site.id_token_signed_response_alg)
+
+
+def ensure_signing_key(algorithm: str) -> SigningKey | None:
+    """A current key for ``algorithm``, made now if the ring has none; the new key or None."""
+    if algorithm in signing_keyring().current_by_algorithm:
+        return None
+    return rotate_signing_key(algorithm)[0]
+
+
 def rotate_signing_key(algorithm: str | None = None) -> tuple[SigningKey, list[str]]:
-    """Create a new current key; delete keys whose publication window has closed."""
+    """Create a new current key of ``algorithm`` (by default SSO_SIGNING_ALGORITHM); delete
+    keys whose publication window has closed. Other algorithms' keys are untouched."""
     directory = _directory()
     path = generate_signing_key_file(directory, algorithm or settings.SSO["SIGNING_ALGORITHM"])
     ring = signing_keyring()

@@ -16,6 +16,8 @@ from django.db import transaction
 
 from accounts.models import PartnerSite
 from accounts.models.sites import origin_of
+from accounts.oauth.keyring import ensure_signing_key
+from sso_project.keys import SIGNING_ALGORITHMS
 
 CORS_CACHE_KEY = "sso:cors-origins"
 FORM_ACTION_CACHE_KEY = "sso:form-action-origins"
@@ -50,6 +52,7 @@ class SiteRegistration:
     exchange_clients: list[str] = field(default_factory=list)
     delegation_actors: list[str] = field(default_factory=list)
     legacy_client_ids: list[str] = field(default_factory=list)
+    signing_algorithm: str = "RS256"  # id_token_signed_response_alg, the OpenID default
 
 
 # A secret we generate is secrets.token_urlsafe(32): 43 characters, 256 bits.
@@ -108,6 +111,8 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         raise ValidationError("the device_sso scope needs --native-sso")
     if registration.resource_uri:
         _check_uri(registration.resource_uri, "resource URI")
+    if registration.signing_algorithm not in SIGNING_ALGORITHMS:
+        raise ValidationError(f"the signing algorithm must be one of {', '.join(SIGNING_ALGORITHMS)}")
     if registration.public and (registration.client_secret or registration.new_secret):
         raise ValidationError("a public client has no secret")
     if registration.client_secret is not None:
@@ -132,6 +137,7 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         site.exchange_clients = sorted(set(registration.exchange_clients))
         site.delegation_actors = sorted(set(registration.delegation_actors))
         site.legacy_client_ids = sorted(set(registration.legacy_client_ids))
+        site.id_token_signed_response_alg = registration.signing_algorithm
         secret = registration.client_secret
         if registration.public:
             site.client_secret_hash = ""
@@ -141,6 +147,7 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
             site.set_client_secret(secret)
         site.full_clean()
         site.save()  # evicts the cached copies (accounts.signals)
+    ensure_signing_key(site.id_token_signed_response_alg)  # the ring keeps a current key per algorithm in use
     return site, secret
 
 

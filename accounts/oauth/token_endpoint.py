@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
@@ -12,7 +13,10 @@ from accounts.oauth.client_credentials import grant_client_credentials
 from accounts.oauth.clients import authenticate_client
 from accounts.oauth.errors import OAuthError, invalid_request, no_store, oauth_error_response, oauth_json
 from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
+from accounts.oauth.keyring import KeyRingError
 from accounts.oauth.token_request import TokenRequest
+
+logger = logging.getLogger("accounts.oauth")
 
 GrantHandler = Callable[[TokenRequest], dict | None]
 
@@ -55,6 +59,9 @@ def client_endpoint_response(request: HttpRequest, handler: GrantHandler) -> Htt
         result = handler(TokenRequest(site, params, network_id(request)))
     except OAuthError as error:
         return oauth_error_response(error)
+    except KeyRingError as error:  # an operator's to fix: the message says how
+        logger.error("cannot sign: %s", error)
+        return oauth_error_response(OAuthError("server_error", "The provider cannot sign tokens for this client.", 500))
     return oauth_json(result) if result is not None else no_store(HttpResponse(status=200))
 
 

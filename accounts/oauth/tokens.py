@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework_simplejwt.tokens import BlacklistMixin, Token
 
+from accounts.oauth.keyring import SigningKey
 from accounts.oauth.token_backend import KeyRingTokenBackend
 
 
@@ -27,6 +28,10 @@ class SSOToken(Token):
     @property
     def token_backend(self) -> KeyRingTokenBackend:
         return KeyRingTokenBackend(self.jwt_typ, audience=self.audience, issuer_only=self.issuer_only)
+
+    def signed_with(self, key: SigningKey) -> str:
+        """The token signed (or MAC'd) under ``key``: the key of the site it is for."""
+        return self.token_backend.encode(self.payload, key)
 
     def set_claims(self, **claims: Any) -> "SSOToken":
         for name, value in claims.items():

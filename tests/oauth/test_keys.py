@@ -64,7 +64,8 @@ def test_retired_key_is_withdrawn_after_every_token_it_signed_expired(key_dir):
 
 
 @pytest.mark.parametrize("algorithm, kty", [("ES256", "EC"), ("EdDSA", "OKP")])
-def test_other_algorithms_are_selectable(client, key_dir, algorithm, kty):
+def test_other_algorithms_are_selectable(client, key_dir, algorithm, kty, settings):
+    settings.SSO = {**settings.SSO, "SIGNING_ALGORITHM": algorithm}
     os.utime(key_dir)
     call_command("rotate_signing_key", "--algorithm", algorithm)
     assert signing_keyring().current.algorithm == algorithm
@@ -87,3 +88,91 @@ def test_discovery_advertises_every_endpoint(client):
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["subject_types_supported"] == ["public", "pairwise"]
     assert meta["backchannel_logout_supported"] and meta["backchannel_logout_session_supported"]
+
+
+def _register(client_id: str, algorithm: str):
+    from accounts.oauth.registry import SiteRegistration, register_site
+    from tests.oauth_helpers import SECRET
+
+    site, _ = register_site(SiteRegistration(client_id=client_id, name=client_id, client_secret=SECRET,
+                                             redirect_uris=[f"http://127.0.0.1:8001/{client_id}/cb"],
+                                             signing_algorithm=algorithm))
+    return site
+
+
+def _tokens_for(site, browser) -> dict:
+    from django.test import Client
+
+    from tests.oauth_helpers import Pkce, exchange_code, obtain_code
+
+    pkce = Pkce.new()
+    return exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+
+
+def _verified_from_jwks(client, token: str, audience: str) -> str:
+    header = jwt.get_unverified_header(token)
+    jwk = next(k for k in client.get(reverse("oauth:jwks")).json()["keys"] if k["kid"] == header["kid"])
+    jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]], audience=audience,
+               options={"verify_iss": False})
+    return jwk["alg"]
+
+
+def test_each_site_gets_tokens_in_its_own_algorithm_after_a_rotation_to_another(client, key_dir, browser):
+    """The attack on interoperability: rotating the ring to ES256 switched every client to ES256,
+    and an RP set up for RS256 (the OpenID default) broke."""
+    classic = _register("classic", "RS256")
+    os.utime(key_dir)
+    call_command("rotate_signing_key", "--algorithm", "ES256")
+    modern = _register("modern", "ES256")
+    for site, algorithm in ((classic, "RS256"), (modern, "ES256")):
+        tokens = _tokens_for(site, browser)
+        for kind in ("id_token", "access_token"):
+            assert _verified_from_jwks(client, tokens[kind], site.client_id) == algorithm, (site.client_id, kind)
+    assert {k["alg"] for k in client.get(reverse("oauth:jwks")).json()["keys"]} == {"RS256", "ES256"}
+
+
+def test_a_site_registered_for_an_algorithm_the_ring_lacks_gets_a_key_for_it(client, key_dir, browser):
+    assert set(signing_keyring().current_by_algorithm) == {"RS256"}
+    site = _register("edwards", "EdDSA")
+    assert set(signing_keyring().current_by_algorithm) == {"RS256", "EdDSA"}
+    assert _verified_from_jwks(client, _tokens_for(site, browser)["id_token"], "edwards") == "EdDSA"
+
+
+def test_rotating_one_algorithm_leaves_the_others_current(key_dir):
+    call_command("rotate_signing_key", "--algorithm", "ES256")
+    es256 = signing_keyring().current_for("ES256")
+    rs256 = signing_keyring().current_for("RS256")
+    os.utime(key_dir)
+    call_command("rotate_signing_key", "--algorithm", "RS256")
+    ring = signing_keyring()
+    assert ring.current_for("ES256").kid == es256.kid and ring.current_for("RS256").kid != rs256.kid
+    assert rs256.kid in [k.kid for k in ring.published]  # retired, still published for its tokens
+
+
+def test_register_site_takes_the_algorithm(capsys, key_dir):
+    import json
+
+    capsys.readouterr()  # what the fixture's rotation printed
+    call_command("register_site", "--client-id", "es", "--name", "ES", "--redirect-uri", "https://es.example/cb",
+                 "--id-token-signed-response-alg", "ES256")
+    assert json.loads(capsys.readouterr().out)["client_id"] == "es"
+    from accounts.models import PartnerSite
+
+    assert PartnerSite.objects.get(client_id="es").id_token_signed_response_alg == "ES256"
+
+
+def test_a_site_whose_algorithm_lost_its_key_gets_a_server_error_not_a_traceback(key_dir, browser):
+    from django.test import Client
+
+    from tests.oauth_helpers import Pkce, exchange_code, obtain_code
+
+    site = _register("orphan", "ES256")
+    pkce = Pkce.new()
+    code = obtain_code(browser, site, pkce)
+    es256 = signing_keyring().current_for("ES256")
+    for path in key_dir.glob(f"*-{es256.kid}.pem"):
+        path.unlink()  # an operator deleted the key by hand
+    os.utime(key_dir)
+    response = exchange_code(Client(), site, code, pkce)
+    assert response.status_code == 500 and response.json()["error"] == "server_error"
+    assert response["Cache-Control"] == "no-store"

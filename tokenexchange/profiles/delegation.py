@@ -27,6 +27,7 @@ from accounts.models import Consent, PartnerSite
 from accounts.oauth.access import InvalidAccessToken, VerifiedAccess, verify_access_token, verify_client_token
 from accounts.oauth.claims import subject_for
 from accounts.oauth.errors import OAuthError, invalid_request
+from accounts.oauth.keyring import signing_key_for
 from accounts.oauth.registry import active_site
 from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.token_request import TokenRequest
@@ -119,7 +120,7 @@ def exchange_for_audience(exchange: ExchangeRequest, token_request: TokenRequest
     )
     # Never outlive the token it was exchanged for.
     token["exp"] = min(token["exp"], subject.token["exp"])
-    access_token = str(token)
+    access_token = token.signed_with(signing_key_for(target))
     grant = "token-exchange:delegation" if act else "token-exchange:audience"
     record_event(EventType.TOKEN_ISSUED, user=session.user, client_id=caller.client_id, sid=session.sid,
                  grant=grant, target=target.client_id)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.oauth.registry import SiteRegistration, register_site
+from sso_project.keys import SIGNING_ALGORITHMS
 
 
 class Command(BaseCommand):
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                             help="client_id allowed to exchange a user's token for one for this site (RFC 8693)")
         parser.add_argument("--delegation-actor", action="append", default=[], dest="delegation_actors",
                             help="client_id allowed to act for users at this site (RFC 8693 act)")
+        parser.add_argument("--id-token-signed-response-alg", choices=SIGNING_ALGORITHMS, default="RS256",
+                            dest="signing_algorithm", help="what the site's tokens are signed with (default RS256)")
         parser.add_argument("--legacy-client-id", action="append", default=[], dest="legacy_client_ids",
                             help="legacy provider client_id whose refresh tokens this site may migrate")
 
@@ -43,7 +46,7 @@ class Command(BaseCommand):
             new_secret=options["new_client_secret"], vendor_group=options["vendor_group"],
             native_sso=options["native_sso"], resource_uri=options["resource_uri"],
             exchange_clients=options["exchange_clients"], delegation_actors=options["delegation_actors"],
-            legacy_client_ids=options["legacy_client_ids"],
+            legacy_client_ids=options["legacy_client_ids"], signing_algorithm=options["signing_algorithm"],
         )
         try:
             site, secret = register_site(registration)
