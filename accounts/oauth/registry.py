@@ -185,7 +185,7 @@ def active_site(client_id: str | None) -> PartnerSite | None:
 
 def forget_cached_registry(site: PartnerSite | None = None) -> None:
     keys = [CORS_CACHE_KEY, CLIENT_IDS_CACHE_KEY, FORM_ACTION_CACHE_KEY]
-    _local_form_action.clear()
+    _local_form_action[:] = [0.0, ()]
     if site is not None:
         keys.append(_site_cache_key(site.client_id))
         _local_sites.pop(site.client_id, None)
@@ -204,7 +204,7 @@ def allowed_cors_origins() -> set[str]:
     return origins
 
 
-_local_form_action: dict[str, tuple[float, tuple[str, ...]]] = {}
+_local_form_action: list = [0.0, ()]  # [valid until (monotonic), origins]: this process's copy
 
 
 def form_action_origins() -> tuple[str, ...]:
@@ -212,9 +212,8 @@ def form_action_origins() -> tuple[str, ...]:
     post-logout redirect URIs (the CSP's ``form-action``; a browser applies it to
     the redirects that follow a submission too)."""
     now = time.monotonic()
-    local = _local_form_action.get(FORM_ACTION_CACHE_KEY)
-    if local is not None and local[0] > now:
-        return local[1]
+    if _local_form_action[0] > now:
+        return _local_form_action[1]
     origins = cache.get(FORM_ACTION_CACHE_KEY)
     if origins is None:
         found = set()
@@ -223,5 +222,5 @@ def form_action_origins() -> tuple[str, ...]:
             found.update(origin_of(uri) for uri in [*redirects, *after_logout])
         origins = tuple(sorted(found))
         cache.set(FORM_ACTION_CACHE_KEY, origins, SITE_CACHE_SECONDS)
-    _local_form_action[FORM_ACTION_CACHE_KEY] = (now + LOCAL_SITE_SECONDS, origins)
+    _local_form_action[:] = [now + LOCAL_SITE_SECONDS, origins]
     return origins
