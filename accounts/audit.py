@@ -20,7 +20,9 @@ def record_event(
     event_type: str,
     *,
     user: User | None = None,
+    user_id: object = None,
     request: HttpRequest | None = None,
+    network: str = "",
     actor: User | None = None,
     sid: str = "",
     client_id: str = "",
@@ -30,12 +32,12 @@ def record_event(
     event = AuditEvent.objects.create(
         occurred_at=occurred_at or timezone.now(),
         event_type=event_type,
-        user=user,
+        user_id=user.pk if user is not None else user_id,
         actor=actor,
         sid=sid,
         client_id=client_id,
-        network_id=network_id(request) if request is not None else "",
+        network_id=network_id(request) if request is not None else network,
         detail=detail,
     )
-    logger.info("audit %s user=%s sid=%s", event_type, user.pk if user else "-", sid[:8] or "-")
+    logger.info("audit %s user=%s sid=%s", event_type, event.user_id or "-", sid[:8] or "-")
     return event

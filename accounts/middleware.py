@@ -8,7 +8,6 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsS
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import render
 
-from accounts import signed_in_user
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.oauth.registry import form_action_origins
 from accounts.sessions import current_sid, live_sso_session
@@ -21,23 +20,20 @@ class SSOSessionMiddleware:
 
     Ending an SSO session (sign out everywhere, admin terminate, a password
     change elsewhere) must stop the IdP's own browser session at once, not at
-    cookie expiry. Its one read of the live session also loads the browser's
-    user, which ``request.user`` then is (see accounts/signed_in_user.py).
+    cookie expiry. The browser's user is Django's (``AuthenticationMiddleware``,
+    with every check of ``get_user``); its live SSO session is read here once
+    and kept for the views (``request.sso_session``).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        sid = current_sid(request)
-        session = live_sso_session(sid) if sid else None
-        if session is not None and signed_in_user.accepts(request, session.user):
-            # One read for the session and its user, not one each.
-            signed_in_user.sign_in_for_request(request, session.user)
-            request.sso_session = session  # the views need it too
-        elif request.user.is_authenticated:  # Django's own path decided
+        if request.user.is_authenticated:
+            sid = current_sid(request)
+            session = live_sso_session(sid) if sid else None
             if session is None or session.user_id != request.user.pk:
-                logout(request)
+                logout(request)  # its SSO session already ended (or is another user's): nothing more to end
             else:
                 session.user = request.user
                 request.sso_session = session

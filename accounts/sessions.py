@@ -1,4 +1,4 @@
-"""SSO sessions: started at password login, ended by logout, by the user from
+"""SSO sessions: started at sign-in (accounts.sign_in), ended by logout, by the user from
 the account page, by a password change, or by an administrator.
 
 The IdP's browser session carries the ``sid`` (``request.session[SID_KEY]``);
@@ -8,24 +8,23 @@ ended, wherever it was ended from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts import store
 from accounts.audit import EventType, record_event
-from accounts.audit import logger as audit_logger
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SessionSite, SSOSession, User
 from accounts.network import network_id
-from accounts.oauth import backchannel, denylist, sql
-from accounts.session_start import insert_started_session
+from accounts.oauth import backchannel, denylist
 
 SID_KEY = "sso_sid"
 
@@ -37,49 +36,25 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 EndReason = SSOSession.EndReason
 
 
-def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
-    """Begin an SSO session at password login, or renew ``auth_time`` when the
-    browser's live session of the same user re-authenticated (prompt=login,
-    max_age); either way with the user's ``last_login`` and a ``login_success``
-    audit event, all written or none."""
+def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) -> SSOSession:
+    """Begin an SSO session for a browser just signed in (``accounts.sign_in``), or
+    renew ``auth_time`` when the browser's live session of the same user
+    re-authenticated (prompt=login, max_age); either way with a ``login_success``
+    audit event, written with it."""
     sid = current_sid(request)
     existing = SSOSession.objects.active().filter(sid=sid, user=user).first() if sid else None
     now = timezone.now()
     if existing is not None:
         with transaction.atomic():
-            existing.auth_time = now
-            existing.save(update_fields=["auth_time"])
-            _signed_in(request, user, existing, now)
+            existing.auth_time, existing.auth_methods = now, " ".join(methods)
+            existing.save(update_fields=["auth_time", "auth_methods"])
+            record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=existing.sid, occurred_at=now,
+                         methods=list(methods))
         return existing
-    session = SSOSession(user=user, network_id=network_id(request))
-    if sql.one_statement_writes():
-        request.session[SID_KEY] = session.sid  # before the statement: the session row it inserts carries it
-        with _browser_row(request) as browser_row:
-            insert_started_session(session, now, browser_row)
-        audit_logger.info("audit %s user=%s sid=%s", EventType.LOGIN_SUCCESS, user.pk, session.sid[:8])
-    else:
-        with transaction.atomic():
-            session.started_at = session.auth_time = session.last_used_at = now
-            session.save(force_insert=True)
-            _signed_in(request, user, session, now)
-    user.last_login = now
+    session = SSOSession(user=user, network_id=network_id(request), auth_methods=" ".join(methods))
+    store.current().insert_sso_session(session, now)
     request.session[SID_KEY] = session.sid
     return session
-
-
-def _browser_row(request: HttpRequest) -> AbstractContextManager[tuple | None]:
-    """The browser session's row for the login's statement to insert, where its
-    store can hand it over (accounts.session_engines) and that statement commits
-    at once; otherwise None, and the response saves the session as usual."""
-    store = request.session
-    if not hasattr(store, "inserting_row") or store.session_key is not None or connection.in_atomic_block:
-        return nullcontext(None)
-    return store.inserting_row()
-
-
-def _signed_in(request: HttpRequest, user: User, session: SSOSession, now) -> None:
-    User.objects.filter(pk=user.pk).update(last_login=now)
-    record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=session.sid, occurred_at=now)
 
 
 def active_sso_session(request: HttpRequest) -> SSOSession | None:
@@ -184,17 +159,16 @@ def end_user_sessions(
     return sum(end_sso_session(session, reason, request=request) for session in sessions)
 
 
-_SESSION, _USER = Part.of(SSOSession, "s"), Part.of(User, "u")
-_LIVE_BY_SID = JoinedRead([_SESSION, _USER], f"""
-    FROM {_SESSION.table} JOIN {_USER.table} ON u.id = s.user_id WHERE s.sid = %s AND s.ended_at IS NULL""")
+_SESSION = Part.of(SSOSession, "s")
+_LIVE_BY_SID = JoinedRead([_SESSION], f"FROM {_SESSION.table} WHERE s.sid = %s AND s.ended_at IS NULL")
 
 
 def live_sso_session(sid: str) -> SSOSession | None:
-    """The live SSO session ``sid`` with its user (one read), or None; records
-    its use at a one-minute resolution."""
-    session = _LIVE_BY_SID.fetch_related([sid], "user")
-    if session is None:
+    """The live SSO session ``sid``, or None; records its use at a one-minute resolution."""
+    found = _LIVE_BY_SID.fetch([sid])
+    if found is None:
         return None
+    session = found[0]
     now = timezone.now()
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         SSOSession.objects.filter(pk=session.pk).update(last_used_at=now)

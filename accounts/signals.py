@@ -1,24 +1,18 @@
-"""Receivers that tie Django's authentication events to SSO sessions and the audit log."""
+"""Receivers: failed sign-ins and lock-outs audited, credential changes ending sessions,
+site changes taking effect. Signing in and out are explicit services (accounts.sign_in)."""
 
 from __future__ import annotations
 
 from axes.signals import user_locked_out
-from django.contrib.auth.models import update_last_login
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.audit import EventType, record_event
-from accounts.models import PartnerSite, SSOSession, User
+from accounts.models import PartnerSite, User
 from accounts.oauth.registry import forget_cached_registry
-from accounts.sessions import (
-    EndReason,
-    current_sid,
-    end_sessions_for_credential_change,
-    end_sso_session,
-    start_sso_session,
-)
+from accounts.sessions import end_sessions_for_credential_change
 from accounts.site_grants import GrantEndReason, end_site_grant, sessions_signed_in_to
 
 
@@ -31,32 +25,6 @@ def _account_for(credentials: dict | None) -> User | None:
         return User.objects.get_by_email(email)
     except User.DoesNotExist:
         return None
-
-
-# Django's own receiver saves last_login in a statement of its own; start_sso_session
-# writes it with the SSO session and the audit event instead.
-user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
-
-
-@receiver(user_logged_in)
-def on_login(sender, request, user, **kwargs):
-    if request is None:
-        update_last_login(sender, user)
-        return
-    start_sso_session(request, user)
-
-
-@receiver(user_logged_out)
-def on_logout(sender, request, user, **kwargs):
-    sid = current_sid(request) if request is not None else None
-    # Only the user's own: a browser session whose sid names another user's SSO
-    # session is signed out by SSOSessionMiddleware, and must not end theirs.
-    owned = {"user": user} if user is not None else {}
-    sso_session = SSOSession.objects.filter(sid=sid, **owned).first() if sid else None
-    if sso_session is not None:
-        end_sso_session(sso_session, EndReason.LOGOUT, request=request)
-    if user is not None:
-        record_event(EventType.LOGOUT, user=user, request=request, sid=sid or "")
 
 
 @receiver(user_login_failed)

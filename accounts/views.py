@@ -1,9 +1,9 @@
-"""IdP pages: thin views over the services in accounts.sessions / registration."""
+"""IdP pages: thin views over the services in accounts.sign_in, sessions and registration."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,7 @@ from accounts.oauth.errors import clear_site_data
 from accounts.oauth.registry import active_site
 from accounts.registration import EmailAlreadyRegistered, register_user, registration_throttled
 from accounts.sessions import EndReason, changing_credentials, current_sid, end_sso_session, end_user_sessions
+from accounts.sign_in import PASSWORD, sign_in, sign_out
 
 
 def _safe_next(request) -> str:
@@ -27,6 +28,12 @@ def _safe_next(request) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse("accounts:account")
+
+
+def admin_login(request):
+    """The console signs in where everyone does (sessions, lock-out, audit), then goes back."""
+    target = _safe_next(request) if request.GET.get("next") else reverse("admin:index")
+    return redirect(reverse("accounts:login") + "?" + urlencode({"next": target}))
 
 
 def home(request):
@@ -43,12 +50,7 @@ def login_view(request):
         if form.is_valid():
             user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             if user is not None:
-                if request.user.is_authenticated and request.user.pk != user.pk:
-                    logout(request)  # ends the other account's SSO session on this browser
-                # Rotates the session key (fixation defence); last_login, the SSO session
-                # and its audit event are written together (start_sso_session), the
-                # session under its new key by the response (accounts.session_engines).
-                login(request, user)
+                sign_in(request, user, [PASSWORD])
                 return redirect(_safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400
@@ -83,7 +85,7 @@ def register_view(request):
             except EmailAlreadyRegistered:
                 form.add_error("email", "An account with this email address already exists.")
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                sign_in(request, user, [PASSWORD])
                 messages.success(request, "Your account is ready.")
                 return redirect(_safe_next(request))  # back to the site the user came from, if any
         status = 400
@@ -95,7 +97,7 @@ def logout_view(request):
     # GET shows a confirmation; only a POST (with CSRF token) signs out, so a
     # third-party page cannot sign the user out with an <img> tag.
     if request.method == "POST":
-        logout(request)
+        sign_out(request)
         return clear_site_data(render(request, "accounts/logged_out.html"))
     return render(request, "accounts/logout_confirm.html")
 
@@ -126,7 +128,7 @@ def end_session_view(request, session_id: int):
     is_current = sso_session.sid == current_sid(request)
     end_sso_session(sso_session, EndReason.LOGOUT if is_current else EndReason.SIGNED_OUT_ELSEWHERE, request=request)
     if is_current:
-        logout(request)
+        sign_out(request)
         return clear_site_data(render(request, "accounts/logged_out.html"))
     messages.success(request, "That session has been signed out.")
     return redirect("accounts:account")
@@ -136,7 +138,7 @@ def end_session_view(request, session_id: int):
 @login_required
 def end_all_sessions_view(request):
     end_user_sessions(request.user, EndReason.SIGNED_OUT_EVERYWHERE, request=request)
-    logout(request)
+    sign_out(request)
     return clear_site_data(render(request, "accounts/logged_out.html", {"everywhere": True}))
 
 

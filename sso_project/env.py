@@ -97,7 +97,7 @@ def database_from_url(url: str, base_dir: Path) -> dict:
         for key, values in parse_qs(parts.query).items():
             options[key] = _query_option(values[-1])
         return {
-            "ENGINE": "sso_project.postgresql",  # Django's, health checks bypassed while recently proven
+            "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

@@ -104,8 +104,6 @@ MIDDLEWARE = [
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
-# Plain <input> widgets without the template engine (accounts/form_rendering.py).
-FORM_RENDERER = "accounts.form_rendering.InputWidgetRenderer"
 
 ROOT_URLCONF = "sso_project.urls"
 WSGI_APPLICATION = "sso_project.wsgi.application"
@@ -277,10 +275,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Privacy-first SSO API",
     "VERSION": "1",
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "accounts.api.schema.add_token_endpoint",
-    ],
+    "APPEND_COMPONENTS": {"securitySchemes": {"clientSecretBasic": {"type": "http", "scheme": "basic"}}},
 }
 # Browsers may call only the token/API endpoints cross-origin, and only from
 # the origins of registered partner sites (accounts/oauth/cors.py).

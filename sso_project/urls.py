@@ -11,6 +11,9 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("accounts.urls")),
     path("", include("accounts.oauth.urls")),
+    # The console has no sign-in or sign-out of its own: the IdP's pages end SSO sessions properly.
+    path("admin/login/", account_views.admin_login),
+    path("admin/logout/", account_views.logout_view),
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

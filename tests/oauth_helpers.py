@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.oauth import sql
+from accounts import store
 from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site
 
 SECRET = new_client_secret()  # as strong as a generated one: weaker ones are refused
@@ -103,11 +103,31 @@ def exchange_code(client: Client, site, code: str, pkce: Pkce):
 
 @pytest.fixture(params=["one_statement", "orm"])
 def write_path(request, monkeypatch):
-    """Grants write in one SQL statement on PostgreSQL (refresh rotation, code
-    redemption, issuance records) and through the ORM elsewhere: both paths
-    must keep every rule, so the tests that matter run on each."""
+    """The store writes in one SQL statement on PostgreSQL and through the ORM
+    elsewhere (accounts.store): both must keep every rule, so the tests that
+    matter run on each."""
     if request.param == "orm":
-        monkeypatch.setattr(sql, "one_statement_writes", lambda: False)
-    elif not sql.one_statement_writes():
+        monkeypatch.setattr(store, "current", lambda: store.orm.STORE)
+    elif store.current() is not store.postgresql.STORE:
         pytest.skip("the one-statement writes need PostgreSQL")
     return request.param
+
+
+def signed_in(client: Client, user) -> Client:
+    """``client`` signed in as ``user`` through accounts.sign_in, as a password sign-in
+    leaves it, without the cost of hashing a password (Django's force_login, for SSO)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from accounts.sign_in import sign_in
+
+    request = RequestFactory().get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request.user = AnonymousUser()
+    sign_in(request, user)
+    request.session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    return client

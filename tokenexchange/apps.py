@@ -8,4 +8,12 @@ class TokenExchangeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tokenexchange import device_secrets  # noqa: F401  (connects the session-ended receiver)
+        # This app builds on accounts, never the reverse: it adds its grant to the
+        # token endpoint's table and Native SSO's device secret to every issuance.
+        from accounts.oauth.grants import register_grant
+        from accounts.oauth.issuance import register_issuance_extension
+        from tokenexchange.device_secrets import NATIVE_SSO
+        from tokenexchange.profiles import GRANT_TYPE, grant_token_exchange
+
+        register_grant(GRANT_TYPE, grant_token_exchange)
+        register_issuance_extension(NATIVE_SSO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -10,6 +11,9 @@ from django.utils import timezone
 
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SSOSession, User, token_digest
+from accounts.oauth.claims import token_hash
+from accounts.oauth.issuance import Extended
+from accounts.oauth.keyring import SigningKey
 from accounts.sessions import sso_session_ended
 from accounts.site_grants import site_grant_ended
 from tokenexchange.models import DeviceSecret
@@ -28,6 +32,22 @@ def live_device_secret(raw: str) -> DeviceSecret | None:
         return None
     secret = _BY_HASH.fetch_related([token_digest(raw)], "sso_session", "user")
     return secret if secret is not None and secret.is_live() else None
+
+
+class NativeSSOIssuance:
+    """OpenID Connect Native SSO draft 07 section 3.4: a grant with ``openid device_sso``
+    for a native-SSO app carries a device secret, and its ID token ``ds_hash`` (both or neither)."""
+
+    def applies(self, site: PartnerSite, scopes: list[str]) -> bool:
+        return site.native_sso and {"openid", "device_sso"} <= set(scopes)
+
+    def extend(self, sso_session: SSOSession, site: PartnerSite, params: Mapping[str, str] | None,
+               key: SigningKey) -> Extended:
+        secret = issue_or_reuse_device_secret(sso_session, site, (params or {}).get("device_secret"))
+        return Extended(response={"device_secret": secret}, id_token_claims={"ds_hash": token_hash(secret, key.algorithm)})
+
+
+NATIVE_SSO = NativeSSOIssuance()
 
 
 def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, presented: str | None) -> str:

@@ -1,8 +1,10 @@
-"""The token endpoint in the OpenAPI document (it is a plain Django view, so
-drf-spectacular does not see it): partners get it documented, and the schema
-fuzzer tests it."""
+"""The OpenAPI description of the token, revocation and introspection endpoints
+(DRF views with a form body): partners get them documented, and the schema
+fuzzer tests them."""
 
 from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 TOKEN_FORM = {
     "type": "object",
@@ -29,25 +31,31 @@ OAUTH_ERROR = {
 }
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+TOKEN_ONLY_FORM = {
+    "type": "object",
+    "required": ["token"],
+    "properties": {name: {"type": "string"} for name in ("token", "token_type_hint", "client_id", "client_secret")},
+}
+INTROSPECTION = {
+    "type": "object",
+    "required": ["active"],
+    "properties": {"active": {"type": "boolean"}, **{name: {"type": "string"} for name in (
+        "scope", "client_id", "sub", "aud", "iss", "jti", "sid", "token_type")},
+        "exp": {"type": "integer"}, "iat": {"type": "integer"}, "act": {"type": "object"}},
+}
+FORM = "application/x-www-form-urlencoded"
 
 
-def add_token_endpoint(result, generator, request, public):
-    result.setdefault("paths", {})["/oauth/token/"] = {"post": {
-        "operationId": "oauth_token",
-        "summary": "OAuth 2.0 token endpoint (RFC 6749, RFC 7636, RFC 8693)",
-        "security": [{"clientSecretBasic": []}, {}],
-        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": TOKEN_FORM}}},
-        "responses": {
-            "200": _json(TOKEN_RESPONSE, "Tokens"),
-            "400": _json(OAUTH_ERROR, "RFC 6749 section 5.2 error"),
-            "401": _json(OAUTH_ERROR, "Client authentication failed"),
-            "405": _json(OAUTH_ERROR, "Only POST"),
-            "413": _json(OAUTH_ERROR, "Body too large"),
-            "503": _json(OAUTH_ERROR, "A system the server depends on is unavailable"),
-        },
-    }}
-    result.setdefault("components", {}).setdefault("securitySchemes", {})["clientSecretBasic"] = {
-        "type": "http", "scheme": "basic"}
-    return result
+def _errors() -> dict:
+    described = {400: "RFC 6749 section 5.2 error", 401: "Client authentication failed", 405: "Only POST",
+                 413: "Body too large", 503: "A system the server depends on is unavailable"}
+    return {code: OpenApiResponse(OAUTH_ERROR, description=text) for code, text in described.items()}
+
+
+def client_endpoint(summary: str, form: dict, response: dict | None, description: str):
+    """The OpenAPI operation of a client-authenticated endpoint (accounts.oauth.token_endpoint)."""
+    return extend_schema(
+        # clientSecretBasic is in SPECTACULAR_SETTINGS["APPEND_COMPONENTS"] (RFC 6749 section 2.3.1).
+        summary=summary, request={FORM: form}, auth=[{"clientSecretBasic": []}, {}],
+        responses={200: OpenApiResponse(response, description=description), **_errors()},
+    )

@@ -43,6 +43,8 @@ class SSOSession(models.Model):
     network_id = models.CharField(
         max_length=64, blank=True, help_text="Reduced network identifier (truncated IP)."
     )
+    # How the user proved who they are at auth_time (RFC 8176 amr values, space-separated).
+    auth_methods = models.CharField(max_length=64, blank=True, default="pwd")
 
     objects = SSOSessionQuerySet.as_manager()
 

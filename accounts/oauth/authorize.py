@@ -19,9 +19,9 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts import store
 from accounts.audit import EventType, record_event
 from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession, token_digest
-from accounts.oauth import consented_code, sql
 from accounts.oauth.registry import active_site
 from accounts.sessions import link_session_to_site
 from accounts.site_grants import GrantEndReason, end_site_grant
@@ -175,19 +175,17 @@ def withdraw_consent(consent: Consent, request=None) -> None:
 
 def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession) -> str | None:
     """The redirect carrying a new code, or None (and nothing written) while the
-    user has still to consent: the silent-SSO path of the authorization endpoint."""
+    user has still to consent: the silent-SSO path of the authorization endpoint,
+    one write on PostgreSQL (accounts.store)."""
     if "consent" in areq.prompt:
         return None
-    if not sql.one_statement_writes():
-        return None if needs_consent(areq, sso_session) else issue_authorization_code(areq, sso_session)
     code, now = secrets.token_urlsafe(32), timezone.now()
-    written = consented_code.insert_if_consented(
-        first_party=areq.site.first_party, user_id=sso_session.user_id, site_id=areq.site.pk,
-        sso_session_id=sso_session.pk, scopes=list(areq.scopes), code_hash=token_digest(code),
+    written = store.current().insert_code_if_consented(store.NewCode(
+        site=areq.site, sso_session=sso_session, scopes=tuple(areq.scopes), code_hash=token_digest(code),
         redirect_uri=areq.redirect_uri, nonce=areq.nonce, code_challenge=areq.code_challenge,
-        auth_time=sso_session.auth_time, now=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
-    )
-    return areq.redirect_with({"code": code}) if written else None
+        created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+    ))
+    return areq.redirect_with({"code": code}) if written.ok else None
 
 
 def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession) -> str:

@@ -11,7 +11,7 @@ import base64
 import binascii
 from urllib.parse import unquote_plus
 
-from django.http import HttpRequest
+from django.http import QueryDict
 
 from accounts.models import PartnerSite
 from accounts.oauth.errors import OAuthError, invalid_request
@@ -23,8 +23,7 @@ def _invalid_client(used_basic: bool) -> OAuthError:
     return OAuthError("invalid_client", "Client authentication failed.", status=401, headers=headers)
 
 
-def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+def _basic_credentials(header: str) -> tuple[str, str] | None:
     if not header.lower().startswith("basic "):
         return None
     try:
@@ -35,9 +34,10 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def authenticate_client(request: HttpRequest) -> PartnerSite:
-    basic = _basic_credentials(request)
-    post_id, post_secret = request.POST.get("client_id"), request.POST.get("client_secret")
+def authenticate_client(authorization: str, params: QueryDict) -> PartnerSite:
+    """The client named by the ``Authorization`` header or the form ``params``, authenticated."""
+    basic = _basic_credentials(authorization)
+    post_id, post_secret = params.get("client_id"), params.get("client_secret")
     if basic and post_secret is not None:
         raise invalid_request("Use one client authentication method, not several.")
     if basic:

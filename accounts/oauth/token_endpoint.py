@@ -1,75 +1,118 @@
-"""The token endpoint (and its client-authenticated siblings): parse, authenticate, dispatch."""
+"""The token endpoint and its client-authenticated siblings (revocation, introspection), as DRF views.
+
+Each request is parsed once (POST, form-encoded, UTF-8, no parameter twice:
+RFC 6749 section 3.2 and appendix B), its client authenticated once (RFC 6749
+section 2.3), and handed on as one ``TokenRequest``; the token endpoint
+dispatches it through the grant table (``accounts.oauth.grants``). Every
+refusal, DRF's own included, answers in the RFC 6749 section 5.2 shape.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpResponse, QueryDict
+from django.utils.http import parse_header_parameters
+from rest_framework import exceptions
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
+from accounts.api import schema
 from accounts.network import network_id
-from accounts.oauth.client_credentials import grant_client_credentials
 from accounts.oauth.clients import authenticate_client
 from accounts.oauth.errors import OAuthError, invalid_request, no_store, oauth_error_response, oauth_json
-from accounts.oauth.grants import grant_authorization_code, grant_refresh_token
+from accounts.oauth.grants import dispatch_grant
 from accounts.oauth.keyring import KeyRingError
+from accounts.oauth.revocation import introspect_token, revoke_token
 from accounts.oauth.token_request import TokenRequest
 
 logger = logging.getLogger("accounts.oauth")
-
-GrantHandler = Callable[[TokenRequest], dict | None]
-
-GRANT_HANDLERS: dict[str, GrantHandler] = {
-    "authorization_code": grant_authorization_code,
-    "refresh_token": grant_refresh_token,
-    "client_credentials": grant_client_credentials,
-}
 
 FORM = "application/x-www-form-urlencoded"
 MULTI_VALUED = {"audience", "resource"}  # RFC 8693 section 2.1 allows these more than once
 
 
-def parse_form(request: HttpRequest):
-    """RFC 6749 section 3.2: POST, form-encoded, no parameter twice."""
-    if request.method != "POST":
-        raise OAuthError("invalid_request", "Use POST.", status=405, headers={"Allow": "POST"})
-    if request.content_type != FORM:
-        raise invalid_request(f"The body must be {FORM}.")
-    try:
-        params = request.POST
-    except RequestDataTooBig:
-        raise OAuthError("invalid_request", "The request body is too large.", status=413) from None
-    except TooManyFieldsSent:
-        raise invalid_request("The request has too many parameters.") from None
-    except BadRequest:  # Django refuses a form body in any charset but UTF-8 (RFC 6749 appendix B)
-        raise invalid_request("The body must be UTF-8 encoded.") from None
-    repeated = sorted(name for name, values in params.lists() if len(values) > 1 and name not in MULTI_VALUED)
-    if repeated:
-        raise invalid_request(f"Parameters sent more than once: {', '.join(repeated)}.")
-    return params
+class OAuthFormParser(FormParser):
+    """The form body as RFC 6749 wants it: UTF-8 (appendix B), no parameter twice (section 3.2)."""
+
+    def parse(self, stream, media_type=None, parser_context=None) -> QueryDict:
+        charset = parse_header_parameters(media_type or "")[1].get("charset", "utf-8")
+        if charset.lower() not in ("utf-8", "utf8"):
+            raise invalid_request("The body must be UTF-8 encoded.")
+        try:
+            params = QueryDict(stream.read(), encoding="utf-8")
+        except TooManyFieldsSent:
+            raise invalid_request("The request has too many parameters.") from None
+        repeated = sorted(name for name, values in params.lists() if len(values) > 1 and name not in MULTI_VALUED)
+        if repeated:
+            raise invalid_request(f"Parameters sent more than once: {', '.join(repeated)}.")
+        return params
 
 
-def client_endpoint_response(request: HttpRequest, handler: GrantHandler) -> HttpResponse:
-    """Form parsing, client authentication and the RFC 6749 error shape, for
-    every client-authenticated endpoint (token, revocation, introspection)."""
-    try:
-        params = parse_form(request)
-        site = authenticate_client(request)
-        result = handler(TokenRequest(site, params, network_id(request)))
-    except OAuthError as error:
-        return oauth_error_response(error)
-    except KeyRingError as error:  # an operator's to fix: the message says how
-        logger.error("cannot sign: %s", error)
-        return oauth_error_response(OAuthError("server_error", "The provider cannot sign tokens for this client.", 500))
-    return oauth_json(result) if result is not None else no_store(HttpResponse(status=200))
+class ClientEndpoint(APIView):
+    """POST only; the client authenticates itself (not a user: no DRF authentication)."""
+
+    http_method_names = ["post"]
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [OAuthFormParser]
+    renderer_classes = [JSONRenderer]
+
+    def handle(self, request: TokenRequest) -> dict | None:
+        raise NotImplementedError
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)  # JSON, whatever Accept says
+
+    def post(self, request) -> HttpResponse:
+        if parse_header_parameters(request.content_type or "")[0] != FORM:
+            raise invalid_request(f"The body must be {FORM}.")
+        params = request.data
+        site = authenticate_client(request.META.get("HTTP_AUTHORIZATION", ""), params)
+        result = self.handle(TokenRequest(site, params, network_id(request)))
+        return oauth_json(result) if result is not None else no_store(HttpResponse(status=200))
+
+    def handle_exception(self, exc) -> HttpResponse:
+        if isinstance(exc, exceptions.MethodNotAllowed):
+            exc = OAuthError("invalid_request", "Use POST.", status=405, headers={"Allow": "POST"})
+        elif isinstance(exc, exceptions.UnsupportedMediaType):
+            exc = invalid_request(f"The body must be {FORM}.")
+        elif isinstance(exc, RequestDataTooBig):
+            exc = OAuthError("invalid_request", "The request body is too large.", status=413)
+        elif isinstance(exc, KeyRingError):  # an operator's to fix: the message says how
+            logger.error("cannot sign: %s", exc)
+            exc = OAuthError("server_error", "The provider cannot sign tokens for this client.", 500)
+        if isinstance(exc, OAuthError):
+            return oauth_error_response(exc)
+        return super().handle_exception(exc)
 
 
-def dispatch_grant(token_request: TokenRequest) -> dict:
-    grant_type = token_request.params.get("grant_type")
-    if not grant_type:
-        raise invalid_request("grant_type is required.")
-    handler = GRANT_HANDLERS.get(grant_type)
-    if handler is None:
-        raise OAuthError("unsupported_grant_type", "This grant type is not supported.")
-    return handler(token_request)
+@schema.client_endpoint("OAuth 2.0 token endpoint (RFC 6749, RFC 7636, RFC 8693)", schema.TOKEN_FORM,
+                        schema.TOKEN_RESPONSE, "Tokens")
+class TokenView(ClientEndpoint):
+    """RFC 6749 section 3.2: every grant type, through the grant table."""
+
+    def handle(self, request: TokenRequest) -> dict:
+        return dispatch_grant(request)
+
+
+@schema.client_endpoint("OAuth 2.0 token revocation (RFC 7009)", schema.TOKEN_ONLY_FORM, None,
+                        "Revoked, or not a token of this client (the answer tells nothing)")
+class RevocationView(ClientEndpoint):
+    """RFC 7009."""
+
+    def handle(self, request: TokenRequest) -> None:
+        return revoke_token(request)
+
+
+@schema.client_endpoint("OAuth 2.0 token introspection (RFC 7662)", schema.TOKEN_ONLY_FORM, schema.INTROSPECTION,
+                        "The token's state")
+class IntrospectionView(ClientEndpoint):
+    """RFC 7662."""
+
+    def handle(self, request: TokenRequest) -> dict:
+        return introspect_token(request)

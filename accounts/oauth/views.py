@@ -1,10 +1,10 @@
-"""HTTP adapters for the OIDC/OAuth endpoints; decisions live in the sibling modules."""
+"""HTTP adapters for the OIDC pages and endpoints; decisions live in the sibling modules.
+The token, revocation and introspection endpoints are DRF views (``token_endpoint``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,11 +28,8 @@ from accounts.oauth.discovery import provider_metadata
 from accounts.oauth.end_session import EndSessionError, EndSessionRequest
 from accounts.oauth.errors import clear_site_data, no_store
 from accounts.oauth.keyring import signing_keyring
-from accounts.oauth.revocation import introspect_token, revoke_token
-from accounts.oauth.token_endpoint import FORM, client_endpoint_response, dispatch_grant
 from accounts.sessions import active_sso_session
-from tokenexchange.views import GRANT_TYPE as TOKEN_EXCHANGE
-from tokenexchange.views import token_exchange_view
+from accounts.sign_in import sign_out
 
 
 @require_GET
@@ -96,25 +93,6 @@ def _login_then_back(areq: AuthorizationRequest) -> str:
     return reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id})
 
 
-@csrf_exempt
-def token(request) -> HttpResponse:
-    try:
-        exchange = request.method == "POST" and request.content_type == FORM and request.POST.get("grant_type") == TOKEN_EXCHANGE
-    except (RequestDataTooBig, TooManyFieldsSent, BadRequest):
-        exchange = False  # the shared pipeline answers it in the RFC 6749 shape
-    return token_exchange_view(request) if exchange else client_endpoint_response(request, dispatch_grant)
-
-
-@csrf_exempt
-def revoke(request) -> HttpResponse:
-    return client_endpoint_response(request, revoke_token)
-
-
-@csrf_exempt
-def introspect(request) -> HttpResponse:
-    return client_endpoint_response(request, introspect_token)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def end_session(request) -> HttpResponse:
@@ -131,7 +109,7 @@ def end_session(request) -> HttpResponse:
             "action": reverse("oauth:end_session"), "params": logout_request.as_params(), "site": logout_request.site,
         })
     if sso_session is not None:
-        logout(request)  # ends the SSO session: refresh tokens, deny-list, back-channel logouts
+        sign_out(request)  # ends the SSO session: refresh tokens, deny-list, back-channel logouts
     if logout_request.redirect_uri:
         response = redirect(logout_request.redirect_target())
     else:

@@ -1,13 +1,13 @@
-"""SESSION_ENGINE with Redis: Django's ``cached_db`` store, a login's session written
-once, the cache keyed, like the table, by ``stored_key`` only."""
+"""SESSION_ENGINE with Redis: Django's ``cached_db`` store, the cache keyed, like the
+table, by ``stored_key`` only."""
 
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import cached_db
 
-from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce, stored_key
+from accounts.session_engines import DigestedKeys, stored_key
 
 
-class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
+class SessionStore(cached_db.SessionStore, DigestedKeys):
     # A prefix of its own: entries cached under raw keys before are never read again.
     cache_key_prefix = "accounts.session_engines.cached_db"
 
@@ -21,7 +21,7 @@ class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
     def exists(self, session_key: str | None) -> bool:
         if not session_key:
             return False
-        return (self.cache_key_prefix + stored_key(session_key)) in self._cache or RowWrittenAlone.exists(self, session_key)
+        return (self.cache_key_prefix + stored_key(session_key)) in self._cache or DigestedKeys.exists(self, session_key)
 
     async def aexists(self, session_key: str) -> bool:
         return await sync_to_async(self.exists)(session_key)
@@ -30,7 +30,7 @@ class SessionStore(SessionWrittenOnce, cached_db.SessionStore, RowWrittenAlone):
         session_key = session_key or self.session_key
         if session_key is None:
             return
-        RowWrittenAlone.delete(self, session_key)
+        DigestedKeys.delete(self, session_key)
         self._cache.delete(self.cache_key_prefix + stored_key(session_key))
 
     async def adelete(self, session_key: str | None = None) -> None:

@@ -1,7 +1,7 @@
-"""SESSION_ENGINE without Redis: Django's ``db`` store, a login's session written once."""
+"""SESSION_ENGINE without Redis: Django's ``db`` store, keyed by ``stored_key`` only."""
 
-from accounts.session_engines import RowWrittenAlone, SessionWrittenOnce
+from accounts.session_engines import DigestedKeys
 
 
-class SessionStore(SessionWrittenOnce, RowWrittenAlone):
+class SessionStore(DigestedKeys):
     pass

@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 
-import jwt
 import requests
+from joserfc import jwk
+from joserfc.errors import JoseError
 
 REFETCH_INTERVAL = 10.0
 HTTP_TIMEOUT = 5.0
@@ -23,7 +24,7 @@ class KeyNotFound(Exception):
 class JWKSCache:
     def __init__(self, issuer: str):
         self.issuer = issuer.rstrip("/")
-        self._keys: dict[str, jwt.PyJWK] = {}
+        self._keys: dict[str, jwk.Key] = {}
         self._jwks_uri: str | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()
@@ -38,10 +39,10 @@ class JWKSCache:
 
     def _refresh(self) -> None:
         keys = requests.get(self.jwks_uri(), timeout=HTTP_TIMEOUT).json().get("keys", [])
-        self._keys = {key["kid"]: jwt.PyJWK(key) for key in keys if "kid" in key}
+        self._keys = {key["kid"]: jwk.import_key(key) for key in keys if "kid" in key and "alg" in key}
         self._fetched_at = time.monotonic()
 
-    def key(self, kid: str) -> jwt.PyJWK:
+    def key(self, kid: str) -> jwk.Key:
         key = self._keys.get(kid)
         if key is not None:
             return key
@@ -51,7 +52,7 @@ class JWKSCache:
             if kid not in self._keys and (never_fetched or may_refetch):
                 try:
                     self._refresh()
-                except (requests.RequestException, ValueError, KeyError) as error:
+                except (requests.RequestException, ValueError, KeyError, JoseError) as error:
                     raise KeyNotFound(f"JWKS unavailable: {type(error).__name__}") from None
         key = self._keys.get(kid)
         if key is None:

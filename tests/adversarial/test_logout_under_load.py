@@ -21,7 +21,7 @@ from accounts.oauth.sector_sid import internal_sid
 from tests.adversarial.test_races import in_parallel
 from tests.http_peer import LogoutReceiver, free_port
 from tests.oauth.test_logout import partner, sign_in_to
-from tests.oauth_helpers import token_request
+from tests.oauth_helpers import signed_in, token_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SIGNING_OUT, REFRESHING = 24, 4
@@ -30,8 +30,7 @@ SIGNING_OUT, REFRESHING = 24, 4
 def signed_in_browsers(make_user, site, count: int, prefix: str) -> list[tuple[Client, dict]]:
     browsers = []
     for index in range(count):
-        browser = Client()
-        browser.force_login(make_user(f"{prefix}{index}@example.org"))  # fires user_logged_in: an SSO session
+        browser = signed_in(Client(), make_user(f"{prefix}{index}@example.org"))
         browsers.append((browser, sign_in_to(site, browser)))
     return browsers
 

@@ -33,7 +33,7 @@ def credentials(site, browser):
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     basic = base64.b64encode(f"{site.client_id}:{SECRET}".encode()).decode()
     return {"/api/v1/me": {"Authorization": f"Bearer {tokens['access_token']}"},
-            "/oauth/token/": {"Authorization": f"Basic {basic}"}}
+            **dict.fromkeys(("/oauth/token/", "/oauth/revoke/", "/oauth/introspect/"), {"Authorization": f"Basic {basic}"})}
 
 
 @pytest.mark.django_db(transaction=True)  # the WSGI app closes connections at request end, as in production

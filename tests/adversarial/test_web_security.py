@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Consent, SSOSession
-from tests.oauth_helpers import Pkce, authorize_params, obtain_code
+from tests.oauth_helpers import Pkce, authorize_params, obtain_code, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def strict_browser(user, password):
     """A signed-in browser whose POSTs carry the session cookie but no CSRF token."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
+    return signed_in(Client(enforce_csrf_checks=True), user)
 
 
 def state(user):

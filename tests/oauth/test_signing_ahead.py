@@ -9,7 +9,8 @@ import jwt
 import pytest
 from django.test import Client
 
-from accounts.oauth import issuance, rotation, signing_ahead
+from accounts import store
+from accounts.oauth import signing_ahead
 from accounts.oauth.claims import token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.token_backend import KeyRingTokenBackend
@@ -39,8 +40,9 @@ def overlap(monkeypatch):
         return statement
 
     monkeypatch.setattr(KeyRingTokenBackend, "encode", waiting_encode)
-    monkeypatch.setattr(rotation, "rotate", starting(rotation.rotate))
-    monkeypatch.setattr(issuance, "record_issuance", starting(issuance.record_issuance))
+    for store_class in (store.orm.OrmStore, store.postgresql.OneStatementStore):
+        for write in ("record_issuance", "rotate_refresh_token"):
+            monkeypatch.setattr(store_class, write, starting(getattr(store_class, write)))
     return signed
 
 

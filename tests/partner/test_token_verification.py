@@ -25,6 +25,7 @@ from django.test import RequestFactory
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from joserfc import jwk
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.oauth.keyring import signing_keyring
@@ -44,7 +45,7 @@ def published_keys():
     issuer = settings.SSO["ISSUER"]
     ring = signing_keyring()
     keys = partner_jwks.jwks_for(issuer)
-    keys._keys = {key.kid: jwt.PyJWK(key.public_jwk()) for key in ring.published}
+    keys._keys = {key.kid: jwk.import_key(key.public_jwk()) for key in ring.published}
     keys._fetched_at = time.monotonic()
     partner_verify._seen.clear()
     yield ring.current

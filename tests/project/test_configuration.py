@@ -95,7 +95,7 @@ def test_createsuperuser_noinput_with_password_from_environment(monkeypatch):
 def test_database_url_parsing():
     pg = database_from_url("postgres://u:p%40ss@db.internal:5433/sso?sslmode=require", ROOT)
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "sso_project.postgresql", "sso", "u", "p@ss", "db.internal", "5433")
+        "django.db.backends.postgresql", "sso", "u", "p@ss", "db.internal", "5433")
     assert pg["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 2,
                              "connect_timeout": 3, "tcp_user_timeout": 10_000}
     pooled = database_from_url("postgres://u@db/sso?server_side_binding=false&prepare_threshold=None"

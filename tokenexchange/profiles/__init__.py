@@ -28,6 +28,8 @@ from tokenexchange.request import (
     unsupported_token_type,
 )
 
+GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
 Profile = Callable[[ExchangeRequest, TokenRequest], dict]
 
 PROFILES: dict[tuple[str, str], tuple[str, Profile]] = {
@@ -48,7 +50,7 @@ def choose_profile(exchange: ExchangeRequest) -> tuple[str, Profile]:
 
 
 def grant_token_exchange(token_request: TokenRequest) -> dict:
-    """The token endpoint's handler for grant_type=urn:ietf:params:oauth:grant-type:token-exchange."""
+    """The token endpoint's handler for ``GRANT_TYPE`` (registered by ``TokenExchangeConfig.ready``)."""
     profile_name = "unknown"
     try:
         exchange = ExchangeRequest.parse(token_request.site, token_request.params)

@@ -72,5 +72,5 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
         raise OAuthError("interaction_required", "The user has not allowed this app these scopes yet.")
 
     issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="token-exchange:native_sso",
-                          presented_device_secret=exchange.actor_token)
+                          params={"device_secret": exchange.actor_token})
     return exchange_response(issued, exchange)

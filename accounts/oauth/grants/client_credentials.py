@@ -15,7 +15,7 @@ from accounts.oauth.token_request import TokenRequest
 from accounts.oauth.tokens import SSOAccessToken
 
 
-def grant_client_credentials(request: TokenRequest) -> dict[str, object]:
+def grant(request: TokenRequest) -> dict[str, object]:
     site = request.site
     if not site.is_confidential:
         raise OAuthError("unauthorized_client", "Only a confidential client may use the client_credentials grant.")
