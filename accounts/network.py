@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from accounts.conf import sso_settings
 
 
 def reduce_ip(address: str | None) -> str:
@@ -21,7 +22,7 @@ def reduce_ip(address: str | None) -> str:
         return ""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    prefix = settings.SSO["NETWORK_ID_IPV4_PREFIX"] if ip.version == 4 else settings.SSO["NETWORK_ID_IPV6_PREFIX"]
+    prefix = sso_settings().network_id_ipv4_prefix if ip.version == 4 else sso_settings().network_id_ipv6_prefix
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
-from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.conf import sso_settings
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SSOSession, User, token_digest
 from accounts.oauth.claims import token_hash
@@ -61,7 +61,7 @@ def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, pre
     now = timezone.now()
     DeviceSecret.objects.create(
         secret_hash=token_digest(raw), sso_session=sso_session, issued_to=site,
-        created_at=now, expires_at=now + settings.SSO["DEVICE_SECRET_LIFETIME"],
+        created_at=now, expires_at=now + sso_settings().device_secret_lifetime,
     )
     return raw
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import store
 from accounts.audit import EventType, record_event
+from accounts.conf import sso_settings
 from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession, token_digest
 from accounts.oauth.registry import active_site
 from accounts.sessions import link_session_to_site
@@ -102,7 +102,7 @@ class AuthorizationRequest:
         return cls(site, redirect_uri, scopes, draft.state, nonce, params["code_challenge"], prompt, max_age)
 
     def redirect_with(self, values: dict[str, str]) -> str:
-        values = {**values, "iss": settings.SSO["ISSUER"]}
+        values = {**values, "iss": sso_settings().issuer}
         if self.state:
             values["state"] = self.state
         parts = urlsplit(self.redirect_uri)
@@ -183,7 +183,7 @@ def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession)
     written = store.current().insert_code_if_consented(store.NewCode(
         site=areq.site, sso_session=sso_session, scopes=tuple(areq.scopes), code_hash=token_digest(code),
         redirect_uri=areq.redirect_uri, nonce=areq.nonce, code_challenge=areq.code_challenge,
-        created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+        created_at=now, expires_at=now + sso_settings().authorization_code_lifetime,
     ))
     return areq.redirect_with({"code": code}) if written.ok else None
 
@@ -200,6 +200,6 @@ def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession
         code_hash=token_digest(code), site=areq.site, user=sso_session.user, sso_session=sso_session,
         redirect_uri=areq.redirect_uri, scope=" ".join(areq.scopes), nonce=areq.nonce,
         code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
-        created_at=now, expires_at=now + settings.SSO["AUTHORIZATION_CODE_LIFETIME"],
+        created_at=now, expires_at=now + sso_settings().authorization_code_lifetime,
     )
     return areq.redirect_with({"code": code})

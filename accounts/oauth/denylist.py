@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts.conf import sso_settings
 from accounts.models import EndedGrant, RevokedAccessToken, SSOSession
 
 
 def _ttl() -> int:
-    sso = settings.SSO
-    return int((sso["ACCESS_TOKEN_LIFETIME"] + sso["JWT_LEEWAY"]).total_seconds())
+    sso = sso_settings()
+    return int((sso.access_token_lifetime + sso.jwt_leeway).total_seconds())
 
 
 def deny_session(sid: str) -> None:
@@ -30,7 +30,7 @@ def deny_session(sid: str) -> None:
 
 
 def deny_access_token(jti: str, expires_at: datetime | None = None) -> None:
-    expires_at = expires_at or timezone.now() + settings.SSO["ACCESS_TOKEN_LIFETIME"] + settings.SSO["JWT_LEEWAY"]
+    expires_at = expires_at or timezone.now() + sso_settings().access_token_lifetime + sso_settings().jwt_leeway
     RevokedAccessToken.objects.get_or_create(jti=jti, defaults={"expires_at": expires_at})
     cache.set(f"sso:jti-revoked:{jti}", True, _ttl())
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 
+from accounts.conf import sso_settings
 from accounts.oauth.grants import GRANT_TYPES
 from sso_project.keys import SIGNING_ALGORITHMS
 
 
 def provider_metadata() -> dict[str, object]:
-    issuer = settings.SSO["ISSUER"]
+    issuer = sso_settings().issuer
     url = lambda name: issuer + reverse(name)  # noqa: E731
     return {
         "issuer": issuer,
@@ -21,7 +21,7 @@ def provider_metadata() -> dict[str, object]:
         "end_session_endpoint": url("oauth:end_session"),
         "revocation_endpoint": url("oauth:revoke"),
         "introspection_endpoint": url("oauth:introspect"),
-        "scopes_supported": list(settings.SSO["SCOPES"]),
+        "scopes_supported": list(sso_settings().scopes),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": list(GRANT_TYPES),

@@ -1,6 +1,6 @@
 """The JWT signing key ring: per algorithm, the newest key signs, older keys keep verifying.
 
-Keys are PEM files ``<created-ms>-<kid>.pem`` in ``settings.SSO["SIGNING_KEY_DIR"]``
+Keys are PEM files ``<created-ms>-<kid>.pem`` in ``sso_settings().signing_key_dir``
 (see ``sso_project.keys.generate_signing_key_file``); the key type tells the
 algorithm. Each algorithm in use has a current key, so that a site registered for
 RS256 (the OpenID default) keeps getting RS256 when another site wants ES256
@@ -25,8 +25,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 
+from accounts.conf import sso_settings
 from sso_project.keys import generate_signing_key_file
 
 KEY_FILE = re.compile(r"^(?P<created>\d{13})-(?P<kid>[0-9a-f]{16})\.pem$")
@@ -100,9 +100,9 @@ def _issuer_only_secret(private_key: Any, kid: str) -> bytes:
 
 
 def retirement_grace() -> timedelta:
-    sso = settings.SSO
-    return max(sso["ACCESS_TOKEN_LIFETIME"], sso["ID_TOKEN_LIFETIME"], sso["REFRESH_TOKEN_LIFETIME"],
-               sso["LOGOUT_TOKEN_LIFETIME"]) + sso["JWT_LEEWAY"]
+    sso = sso_settings()
+    return max(sso.access_token_lifetime, sso.id_token_lifetime, sso.refresh_token_lifetime,
+               sso.logout_token_lifetime) + sso.jwt_leeway
 
 
 class SigningKeyRing:
@@ -123,7 +123,7 @@ class SigningKeyRing:
                         for key, successor in zip(of_algorithm, of_algorithm[1:], strict=False)]
         # Tokens bound to no site's algorithm (refresh-token MACs) take the configured
         # algorithm's current key, or the newest key of all.
-        self.current = self.current_by_algorithm.get(settings.SSO["SIGNING_ALGORITHM"], self.keys[-1])
+        self.current = self.current_by_algorithm.get(sso_settings().signing_algorithm, self.keys[-1])
         open_windows = [(key, end) for key, end in windows if end > now]
         published = {key.kid for key in self.current_by_algorithm.values()} | {key.kid for key, _ in open_windows}
         self.published = [key for key in self.keys if key.kid in published]
@@ -152,7 +152,7 @@ _lock = Lock()
 
 
 def _directory() -> Path:
-    return Path(settings.SSO["SIGNING_KEY_DIR"])
+    return Path(sso_settings().signing_key_dir)
 
 
 def signing_keyring() -> SigningKeyRing:
@@ -190,7 +190,7 @@ def rotate_signing_key(algorithm: str | None = None) -> tuple[SigningKey, list[s
     """Create a new current key of ``algorithm`` (by default SSO_SIGNING_ALGORITHM); delete
     keys whose publication window has closed. Other algorithms' keys are untouched."""
     directory = _directory()
-    path = generate_signing_key_file(directory, algorithm or settings.SSO["SIGNING_ALGORITHM"])
+    path = generate_signing_key_file(directory, algorithm or sso_settings().signing_algorithm)
     ring = signing_keyring()
     removed = []
     for key in ring.expired_keys():

@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.conf import sso_settings
 from accounts.models import PartnerSite
 from accounts.models.sites import origin_of
 from accounts.oauth.keyring import ensure_signing_key
@@ -98,7 +98,7 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         _check_uri(uri, "post-logout redirect URI")
     if registration.backchannel_logout_uri:
         _check_uri(registration.backchannel_logout_uri, "back-channel logout URI")
-    known_scopes = set(settings.SSO["SCOPES"])
+    known_scopes = set(sso_settings().scopes)
     scopes = set(registration.scopes or known_scopes - {"device_sso"})
     unknown = scopes - known_scopes
     if unknown:

@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 import jwt
-from django.conf import settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 
+from accounts.conf import sso_settings
 from accounts.oauth.keyring import ISSUER_ONLY_ALGORITHM, SigningKey, signing_keyring
 
 
@@ -39,9 +39,9 @@ class KeyRingTokenBackend(TokenBackend):
     def __init__(self, typ: str, audience: str | None = None, *, verify_exp: bool = True, issuer_only: bool = False):
         super().__init__(
             algorithm="RS256",  # placeholder for simplejwt's check: the ring's keys decide
-            issuer=settings.SSO["ISSUER"],
+            issuer=sso_settings().issuer,
             audience=audience,
-            leeway=settings.SSO["JWT_LEEWAY"],
+            leeway=sso_settings().jwt_leeway,
         )
         self.typ = typ
         self.verify_exp = verify_exp  # False only for id_token_hint, which may have expired

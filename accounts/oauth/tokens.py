@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from rest_framework_simplejwt.tokens import BlacklistMixin, Token
 
+from accounts.conf import sso_settings
 from accounts.oauth.keyring import SigningKey
 from accounts.oauth.token_backend import KeyRingTokenBackend
 
@@ -45,7 +45,7 @@ class SSOAccessToken(SSOToken):
 
     token_type = "access"
     jwt_typ = "at+jwt"
-    lifetime = settings.SSO["ACCESS_TOKEN_LIFETIME"]
+    lifetime = sso_settings().access_token_lifetime
 
 
 class IDToken(SSOToken):
@@ -53,7 +53,7 @@ class IDToken(SSOToken):
 
     token_type = "id"
     jwt_typ = "JWT"
-    lifetime = settings.SSO["ID_TOKEN_LIFETIME"]
+    lifetime = sso_settings().id_token_lifetime
 
 
 class SSORefreshToken(BlacklistMixin, SSOToken):
@@ -67,7 +67,7 @@ class SSORefreshToken(BlacklistMixin, SSOToken):
     token_type = "refresh"
     jwt_typ = "rt+jwt"
     issuer_only = True
-    lifetime = settings.SSO["REFRESH_TOKEN_LIFETIME"]
+    lifetime = sso_settings().refresh_token_lifetime
 
     def verify(self) -> None:
         # Signature, expiry, jti and type only: the refresh grant checks the
@@ -81,4 +81,4 @@ class LogoutToken(SSOToken):
 
     token_type = "logout"
     jwt_typ = "logout+jwt"
-    lifetime = settings.SSO["LOGOUT_TOKEN_LIFETIME"]
+    lifetime = sso_settings().logout_token_lifetime

@@ -3,7 +3,6 @@ The token, revocation and introspection endpoints are DRF views (``token_endpoin
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.conf import sso_settings
 from accounts.oauth.access import InvalidAccessToken, bearer_token, verify_access_token
 from accounts.oauth.authorize import (
     AuthorizationPageError,
@@ -82,7 +82,7 @@ def authorize(request) -> HttpResponse:
         return redirect(with_code)
     if "none" in areq.prompt:
         return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
-    scopes = [(scope, settings.SSO["SCOPES"][scope]) for scope in areq.scopes]
+    scopes = [(scope, sso_settings().scopes[scope]) for scope in areq.scopes]
     return render(request, "accounts/consent.html", {
         "site": areq.site, "scopes": scopes, "params": areq.as_params(authenticated=True),
     })

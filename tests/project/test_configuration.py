@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,34 @@ def test_the_demos_development_mode_shows_the_products_own_error_pages(tmp_path)
     out = manage("shell", "-c", probe, env=env).stdout
     assert "STATUS 404" in out and "There is no page at this address." in out
     assert "URLconf" not in out and "oauth/" not in out
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"ACCESS_TOKEN_LIFETIM": 1}, "unknown ['ACCESS_TOKEN_LIFETIM'], missing ['ACCESS_TOKEN_LIFETIME']"),
+    ({"ACCESS_TOKEN_LIFETIME": 300}, "ACCESS_TOKEN_LIFETIME"),
+    ({"SIGNING_ALGORITHM": "HS256"}, "SIGNING_ALGORITHM"),
+    ({"ISSUER": "https://idp.example/"}, "ISSUER"),
+    ({"NETWORK_ID_IPV4_PREFIX": 33}, "NETWORK_ID_IPV4_PREFIX"),
+], ids=["misspelt", "not a duration", "algorithm", "trailing slash", "prefix"])
+def test_a_wrong_sso_setting_is_refused_by_name(settings, change, message):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.conf import SSOSettings
+
+    raw = dict(settings.SSO)
+    if "ACCESS_TOKEN_LIFETIM" in change:
+        raw.pop("ACCESS_TOKEN_LIFETIME")
+    raw.update(change)
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        SSOSettings.parse(raw)
+
+
+def test_the_sso_settings_are_frozen_and_follow_a_change(settings):
+    import dataclasses
+
+    from accounts.conf import sso_settings
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sso_settings().issuer = "https://elsewhere.example"
+    settings.SSO = {**settings.SSO, "ISSUER": "https://idp.example"}
+    assert sso_settings().issuer == "https://idp.example"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.conf import sso_settings
 from accounts.models import SSOSession, token_digest
 from accounts.oauth.errors import OAuthError, invalid_request
 from accounts.oauth.issuance import issue_tokens
@@ -63,7 +64,7 @@ def _bounded_scopes(exchange: ExchangeRequest, info: dict) -> list[str]:
 def exchange_legacy_refresh_token(exchange: ExchangeRequest, token_request: TokenRequest) -> dict:
     if not legacy_idp.is_configured():
         raise unsupported_token_type("No legacy identity provider is configured for refresh-token migration.")
-    if exchange.resources or exchange.audiences not in ((), (settings.SSO["ISSUER"],)):
+    if exchange.resources or exchange.audiences not in ((), (sso_settings().issuer,)):
         raise OAuthError("invalid_target", "Migrated sessions are only issued by this provider.")
     site = exchange.site
     if exchange.scopes is not None and not set(exchange.scopes) <= set(site.allowed_scopes) - {"device_sso"}:

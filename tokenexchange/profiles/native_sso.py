@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hmac
 
-from django.conf import settings
-
+from accounts.conf import sso_settings
 from accounts.models import PartnerSite, SSOSession
 from accounts.oauth.authorize import needs_consent_for
 from accounts.oauth.claims import token_hash
@@ -37,7 +36,7 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     # Section 4.1: the audience is the authorization server's issuer, and required.
     if not exchange.audiences:
         raise invalid_request("audience (the issuer) is required for native SSO")
-    if exchange.audiences != (settings.SSO["ISSUER"],) or exchange.resources:
+    if exchange.audiences != (sso_settings().issuer,) or exchange.resources:
         raise OAuthError("invalid_target", "The audience of a native SSO exchange is this issuer.")
 
     # Section 4.3, in order: the device secret, the ID token, their binding, the session, the clients.

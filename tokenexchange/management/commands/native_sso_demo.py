@@ -14,11 +14,11 @@ import json
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
 
+from accounts.conf import sso_settings
 from accounts.management.commands.ensure_demo_user import demo_account
 from accounts.oauth.registry import SiteRegistration, register_site
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         if "device_secret" not in app1:
             raise CommandError("app 1 received no device secret")
 
-        native = {"grant_type": TOKEN_EXCHANGE, "client_id": calendar, "audience": settings.SSO["ISSUER"],
+        native = {"grant_type": TOKEN_EXCHANGE, "client_id": calendar, "audience": sso_settings().issuer,
                   "subject_token": app1["id_token"], "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
                   "actor_token": app1["device_secret"], "actor_token_type": "urn:openid:params:token-type:device-secret",
                   "scope": "openid profile"}
