@@ -1,10 +1,10 @@
 """The hottest reads, as one written-out SQL ``SELECT`` whose row becomes ordinary
 model instances.
 
-Building a query through the ORM costs more than running it: on the 2-core
-bench machines a three-table ``select_related(...).first()`` spends about 0.8 ms
-in Python around a 0.1 ms round trip, a sixth of a Native SSO exchange. The few
-reads on every exchange and code redemption are composed here once, at import,
+Building a query through the ORM costs several times more than running it
+(docs/performance.md). The few reads on every Native SSO exchange and code
+redemption, and the live SSO session of every signed-in page, are composed here
+once, at import,
 and each row is turned into instances with ``Model.from_db`` (what the ORM itself
 calls) after the same converters the ORM applies (PII is decrypted as usual). A
 field left out is deferred: it loads on first access, like ``defer()``.

@@ -85,7 +85,7 @@ def database_from_url(url: str, base_dir: Path) -> dict:
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         # Server-side binding lets psycopg prepare the statements a token request
         # repeats, so PostgreSQL plans each once per connection instead of on every
-        # request (0.4 to 1.6 ms of planning per refresh on the bench machines). ``?server_side_binding=false`` turns it off,
+        # request (docs/performance.md). ``?server_side_binding=false`` turns it off,
         # e.g. behind a PgBouncer in transaction mode, which cannot keep prepared
         # statements.
         # A database host that vanished answers nothing: without limits a request

@@ -10,9 +10,8 @@ application = get_wsgi_application()
 def _freeze_startup_objects() -> None:
     """What start-up builds lives as long as the process: the URL patterns and the
     modules of every view are loaded here rather than by the first request, then
-    frozen out of the cyclic garbage collector, whose full collections no longer
-    walk them (a 37 ms pause every few thousand requests before, about 4 ms
-    after; the pause lands on every request in flight, the slowest percent)."""
+    frozen out of the cyclic garbage collector, whose full collections then no
+    longer walk them: such a pause lands on every request in flight."""
     from django.urls import get_resolver
 
     get_resolver().reverse_dict  # noqa: B018 (populating it imports every view)

@@ -12,7 +12,7 @@ from django.core.cache import caches
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.oauth_helpers", "tests.exchange_helpers", "tests.partner_fixtures"]
+pytest_plugins = ["tests.support.oauth", "tests.support.exchange", "tests.support.partner_fixtures"]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 

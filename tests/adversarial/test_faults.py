@@ -13,9 +13,9 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import AuditEvent, RefreshTokenRecord, SSOSession
-from tests.http_peer import free_port
-from tests.oauth_helpers import REDIRECT, SECRET, Pkce, authorize_params, exchange_code, obtain_code, token_request
-from tests.tcp_proxy import CuttableTcpProxy, HungServer, VanishedHost
+from tests.support.http_peer import free_port
+from tests.support.oauth import REDIRECT, SECRET, Pkce, authorize_params, exchange_code, obtain_code, token_request
+from tests.support.tcp_proxy import CuttableTcpProxy, HungServer, VanishedHost
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -178,7 +178,7 @@ def redis_outage(settings):
 @pytest.mark.redis
 def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site, user, password, redis_outage,
                                                                           settings):
-    from tests.oauth_helpers import form_post
+    from tests.support.oauth import form_post
 
     assert settings.CACHES["default"]["BACKEND"] == "accounts.cache.FailoverRedisCache"
     browser = Client()

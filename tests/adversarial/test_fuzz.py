@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accounts.oauth.access import InvalidAccessToken, verify_access_token
 from accounts.oauth.token_lookup import identify_token, read_id_token_hint
-from tests.oauth_helpers import SECRET
+from tests.support.oauth import SECRET
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -18,10 +18,10 @@ from django.utils import timezone
 from accounts.models import LogoutDelivery, SSOSession
 from accounts.oauth.backchannel import deliver_due_logouts
 from accounts.oauth.sector_sid import internal_sid
+from tests.accounts.oauth.test_logout import partner, sign_in_to
 from tests.adversarial.test_races import in_parallel
-from tests.http_peer import LogoutReceiver, free_port
-from tests.oauth.test_logout import partner, sign_in_to
-from tests.oauth_helpers import signed_in, token_request
+from tests.support.http_peer import LogoutReceiver, free_port
+from tests.support.oauth import signed_in, token_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SIGNING_OUT, REFRESHING = 24, 4

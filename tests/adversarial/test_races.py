@@ -15,8 +15,8 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import AuditEvent, AuthorizationCode, RefreshTokenRecord, SSOSession, User
-from tests.exchange_helpers import exchange, native_app, native_sso_params
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.support.exchange import exchange, native_app, native_sso_params
+from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PARALLEL = 20

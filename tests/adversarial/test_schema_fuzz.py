@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sso_project.wsgi import application
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code
+from tests.support.oauth import SECRET, Pkce, exchange_code, obtain_code
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

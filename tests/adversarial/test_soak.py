@@ -16,8 +16,8 @@ import requests
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.exchange_helpers import DEVICE_SECRET, ID_TOKEN, TOKEN_EXCHANGE
-from tests.oauth_helpers import SECRET, Pkce
+from tests.support.exchange import DEVICE_SECRET, ID_TOKEN, TOKEN_EXCHANGE
+from tests.support.oauth import SECRET, Pkce
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CLIENTS, SECONDS = 8, 45

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Consent, SSOSession
-from tests.oauth_helpers import Pkce, authorize_params, obtain_code, signed_in
+from tests.support.oauth import Pkce, authorize_params, obtain_code, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Consent
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.exchange_helpers import ACCESS_TOKEN, exchange
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code, token_request
+from tests.support.exchange import ACCESS_TOKEN, exchange
+from tests.support.oauth import SECRET, Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 

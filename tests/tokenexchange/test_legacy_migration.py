@@ -13,9 +13,9 @@ from django.db import connections
 from accounts.models import AuditEvent, SSOSession, User
 from accounts.oauth.registry import SiteRegistration, register_site
 from accounts.oauth.sector_sid import internal_sid
-from tests.exchange_helpers import REFRESH_TOKEN, exchange
-from tests.http_peer import LegacyProvider, free_port
-from tests.oauth_helpers import SECRET
+from tests.support.exchange import REFRESH_TOKEN, exchange
+from tests.support.http_peer import LegacyProvider, free_port
+from tests.support.oauth import SECRET
 from tokenexchange.models import ConsumedLegacyToken, LegacyAccountLink
 
 LEGACY_TOKEN = "legacy-refresh-token-for-ada-0123456789"

@@ -10,13 +10,13 @@ from django.urls import reverse
 from accounts.models import AuditEvent, PartnerSite, SessionSite, SSOSession
 from accounts.oauth.claims import token_hash
 from accounts.oauth.sector_sid import sid_for
-from tests.exchange_helpers import (
+from tests.support.exchange import (
     ACCESS_TOKEN,
     exchange,
     native_app,
     native_sso_params,
 )
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
 from tokenexchange.models import DeviceSecret
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_mismatched_ds_hash_is_refused(first_app_tokens, browser):
 
 
 def test_device_secret_of_another_session_is_refused(first_app_tokens, make_user, password):
-    from tests.oauth_helpers import obtain_code as code_for
+    from tests.support.oauth import obtain_code as code_for
 
     native_app("acme-calendar")
     app = native_app("acme-mail")

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 
-from tests.oauth_helpers import SECRET, Pkce, query_of
+from tests.support.oauth import SECRET, Pkce, query_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -92,7 +92,7 @@ def test_discovery_advertises_every_endpoint(client):
 
 def _register(client_id: str, algorithm: str):
     from accounts.oauth.registry import SiteRegistration, register_site
-    from tests.oauth_helpers import SECRET
+    from tests.support.oauth import SECRET
 
     site, _ = register_site(SiteRegistration(client_id=client_id, name=client_id, client_secret=SECRET,
                                              redirect_uris=[f"http://127.0.0.1:8001/{client_id}/cb"],
@@ -103,7 +103,7 @@ def _register(client_id: str, algorithm: str):
 def _tokens_for(site, browser) -> dict:
     from django.test import Client
 
-    from tests.oauth_helpers import Pkce, exchange_code, obtain_code
+    from tests.support.oauth import Pkce, exchange_code, obtain_code
 
     pkce = Pkce.new()
     return exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
@@ -164,7 +164,7 @@ def test_register_site_takes_the_algorithm(capsys, key_dir):
 def test_a_site_whose_algorithm_lost_its_key_gets_a_server_error_not_a_traceback(key_dir, browser):
     from django.test import Client
 
-    from tests.oauth_helpers import Pkce, exchange_code, obtain_code
+    from tests.support.oauth import Pkce, exchange_code, obtain_code
 
     site = _register("orphan", "ES256")
     pkce = Pkce.new()

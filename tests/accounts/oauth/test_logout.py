@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, LogoutDelivery, SSOSession
 from accounts.oauth.backchannel import BACKCHANNEL_EVENT
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.http_peer import LogoutReceiver, free_port
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code, token_request
+from tests.support.http_peer import LogoutReceiver, free_port
+from tests.support.oauth import SECRET, Pkce, exchange_code, obtain_code, token_request
 
 END_SESSION = reverse("oauth:end_session")
 
@@ -154,7 +154,7 @@ def test_end_session_accepts_an_expired_hint_for_the_current_session(site, brows
 @pytest.mark.django_db
 def test_withdrawing_consent_brings_the_consent_page_back(site, browser):
     from accounts.models import Consent
-    from tests.oauth_helpers import authorize_params
+    from tests.support.oauth import authorize_params
 
     sign_in_to(site, browser)
     consent = Consent.objects.get()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import jwt
@@ -83,8 +84,8 @@ def test_login_only_returns_to_same_site_paths(marketplace):
 
 
 def test_an_unreachable_identity_provider_shows_a_readable_page(tmp_path):
-    from tests.http_peer import free_port
-    from tests.partners import PartnerProcess
+    from tests.support.http_peer import free_port
+    from tests.support.partners import PartnerProcess
 
     partner = PartnerProcess("marketplace", "Skills Marketplace", "127.0.0.1", "skills",
                              f"http://127.0.0.1:{free_port()}", tmp_path).start()
@@ -96,11 +97,12 @@ def test_an_unreachable_identity_provider_shows_a_readable_page(tmp_path):
 
 
 def test_partner_api_refuses_tokens_of_a_session_ended_by_back_channel_logout(marketplace):
+    sid = "sid-" + secrets.token_hex(8)  # the partner process serves the whole test session: a sid of its own
     mine = str(SSOAccessToken(audience="marketplace").set_claims(sub="u", client_id="marketplace", scope="openid",
-                                                                 sid="sid-123"))
+                                                                 sid=sid))
     url, auth = f"{marketplace.url}/api/my-skills", {"Authorization": f"Bearer {mine}"}
     assert requests.get(url, headers=auth, timeout=10).status_code == 200  # now cached as verified
-    assert post_logout(marketplace, logout_token("marketplace")).status_code == 200  # sid-123 ends
+    assert post_logout(marketplace, logout_token("marketplace", sid=sid)).status_code == 200  # that sid ends
     assert requests.get(url, headers=auth, timeout=10).status_code == 401
 
 

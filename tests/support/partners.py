@@ -14,7 +14,7 @@ from pathlib import Path
 
 from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port_on(host: str) -> int:

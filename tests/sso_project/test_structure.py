@@ -47,3 +47,13 @@ def test_the_token_endpoint_is_one_drf_view_for_every_grant():
 
     view = resolve("/oauth/token/").func
     assert view.cls is TokenView and issubclass(view.cls, APIView)
+
+
+def test_the_tests_mirror_the_code():
+    """tests/<package>/ for a package of ours; adversarial, browser and support cut across."""
+    tests = ROOT / "tests"
+    cross_cutting = {"adversarial", "browser", "support"}
+    unmatched = [str(folder.relative_to(tests)) for folder in tests.rglob("*") if folder.is_dir()
+                 and folder.name != "__pycache__" and folder.relative_to(tests).parts[0] not in cross_cutting
+                 and not (ROOT / folder.relative_to(tests)).is_dir()]
+    assert unmatched == []

@@ -15,7 +15,7 @@ from accounts.oauth.claims import token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.token_backend import KeyRingTokenBackend
 from accounts.oauth.tokens import IDToken, SSOAccessToken
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
+from tests.support.oauth import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 REVOKE, INTROSPECT, ME = reverse("oauth:revoke"), reverse("oauth:introspect"), reverse("api:me")

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from accounts.oauth.registry import SiteRegistration, register_site
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, obtain_code, token_request
+from tests.support.oauth import SECRET, Pkce, exchange_code, obtain_code, token_request
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"

@@ -22,7 +22,7 @@ from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshT
 from accounts.oauth.claims import token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.sector_sid import sid_for
-from tests.oauth_helpers import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
+from tests.support.oauth import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 TOKEN = reverse("oauth:token")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuthorizationCode, Consent, SessionSite, SSOSession, User
-from tests.oauth_helpers import Pkce, authorize_params, obtain_code, query_of
+from tests.support.oauth import Pkce, authorize_params, obtain_code, query_of
 
 pytestmark = pytest.mark.django_db
 AUTHORIZE = reverse("oauth:authorize")

@@ -9,11 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Consent, EndedGrant, SSOSession
-from tests.exchange_helpers import exchange as token_exchange
-from tests.exchange_helpers import native_app, native_sso_params
-from tests.http_peer import LogoutReceiver, free_port
-from tests.oauth.test_logout import partner, sign_in_to
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code, token_request
+from tests.accounts.oauth.test_logout import partner, sign_in_to
+from tests.support.exchange import exchange as token_exchange
+from tests.support.exchange import native_app, native_sso_params
+from tests.support.http_peer import LogoutReceiver, free_port
+from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

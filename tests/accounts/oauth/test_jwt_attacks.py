@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, SSOSession
 from accounts.oauth.keyring import signing_keyring
-from tests.oauth_helpers import Pkce, exchange_code, obtain_code
+from tests.support.oauth import Pkce, exchange_code, obtain_code
 
 pytestmark = pytest.mark.django_db
 USERINFO = reverse("oauth:userinfo")
