@@ -132,7 +132,8 @@ class UserAdmin(DjangoUserAdmin):
             user = response.context_data["original"]
             masked = MaskedAccount(user)
             response.context_data["title"] = response.context_data["title"].replace(
-                escape(user.get_username()), escape(masked.get_username()))
+                escape(user.get_username()), escape(masked.get_username())
+            )
             response.context_data["original"] = masked
         else:
             self._audit_reveal(request, response, id)
@@ -140,8 +141,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def _audit_reveal(self, request, response, object_id) -> None:
         if request.method == "GET" and response.status_code == 200 and request.user.has_perm(VIEW_PII):
-            record_event(EventType.ADMIN_VIEWED_PII, user=self.get_object(request, unquote(object_id)),
-                         actor=request.user, request=request)
+            record_event(
+                EventType.ADMIN_VIEWED_PII,
+                user=self.get_object(request, unquote(object_id)),
+                actor=request.user,
+                request=request,
+            )
 
 
 class MaskedAccount:
@@ -196,7 +201,10 @@ class SSOSessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Terminate selected SSO sessions", permissions=["change"])
     def terminate(self, request, queryset):
-        ended = sum(end_sso_session(s, EndReason.ADMIN_TERMINATED, actor=request.user, request=request) for s in queryset.active())
+        ended = sum(
+            end_sso_session(s, EndReason.ADMIN_TERMINATED, actor=request.user, request=request)
+            for s in queryset.active()
+        )
         self.message_user(request, f"{ended} session(s) terminated.", messages.SUCCESS)
 
     def has_add_permission(self, request):
@@ -235,7 +243,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(PartnerSite)
 class PartnerSiteAdmin(admin.ModelAdmin):
-    list_display = ("client_id", "name", "client_type", "subject_type", "first_party", "vendor_group", "native_sso", "is_active")
+    list_display = (
+        "client_id",
+        "name",
+        "client_type",
+        "subject_type",
+        "first_party",
+        "vendor_group",
+        "native_sso",
+        "is_active",
+    )
     list_filter = ("client_type", "subject_type", "first_party", "native_sso", "is_active")
     search_fields = ("client_id", "name")
     readonly_fields = ("client_secret_hash", "allowed_cors_origins", "created_at", "updated_at")
@@ -252,13 +269,25 @@ class PartnerSiteAdmin(admin.ModelAdmin):
             secret = new_client_secret()
             site.set_client_secret(secret)
             site.save(update_fields=["client_secret_hash", "updated_at"])
-            self.message_user(request, f"New secret for {site.client_id}: {secret}  (copy it now; only its hash is kept)",
-                              messages.WARNING)
+            self.message_user(
+                request,
+                f"New secret for {site.client_id}: {secret}  (copy it now; only its hash is kept)",
+                messages.WARNING,
+            )
 
 
 @admin.register(LogoutDelivery)
 class LogoutDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("site", "short_sid", "status", "attempts", "created_at", "next_attempt_at", "delivered_at", "last_error")
+    list_display = (
+        "site",
+        "short_sid",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    )
     list_filter = ("status", "site")
     readonly_fields = [field.name for field in LogoutDelivery._meta.fields]
     actions = ["retry_now"]

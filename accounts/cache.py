@@ -24,8 +24,20 @@ from redis.exceptions import RedisError
 logger = logging.getLogger("accounts.cache")
 
 RETRY_REDIS_AFTER_SECONDS = 5.0
-OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "decr", "set_many",
-              "delete_many", "clear")
+OPERATIONS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "decr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
 WRITES = frozenset({"add", "set", "touch", "delete", "incr", "decr"})
 MANY_WRITES = frozenset({"set_many", "delete_many"})  # their first argument: a mapping or list of keys
 

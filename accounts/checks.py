@@ -17,16 +17,20 @@ def check_pii_registry(app_configs=None, **kwargs):
         for field in model._meta.get_fields():
             dotted = f"{model._meta.app_label}.{model.__name__}.{field.name}"
             if isinstance(field, PIIEncryptionMixin) and dotted not in registered:
-                errors.append(checks.Error(
-                    f"{dotted} is an encrypted PII field but is not in PII_FIELDS",
-                    hint="Add it to accounts/pii/registry.py so audit_pii and rotate_pii_key cover it.",
-                    id="accounts.E001",
-                ))
+                errors.append(
+                    checks.Error(
+                        f"{dotted} is an encrypted PII field but is not in PII_FIELDS",
+                        hint="Add it to accounts/pii/registry.py so audit_pii and rotate_pii_key cover it.",
+                        id="accounts.E001",
+                    )
+                )
     for model, field in registered_pii_fields():
         if not isinstance(field, PIIEncryptionMixin):
-            errors.append(checks.Error(
-                f"{model._meta.label}.{field.name} is registered as PII but is not encrypted",
-                hint="Declare it with an EncryptedPII*Field from accounts/pii/fields.py.",
-                id="accounts.E002",
-            ))
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}.{field.name} is registered as PII but is not encrypted",
+                    hint="Declare it with an EncryptedPII*Field from accounts/pii/fields.py.",
+                    id="accounts.E002",
+                )
+            )
     return errors

@@ -55,8 +55,13 @@ class SSOSettings:
         if values["signing_algorithm"] not in SIGNING_ALGORITHMS:
             raise ImproperlyConfigured(f"SSO['SIGNING_ALGORITHM'] must be one of {', '.join(SIGNING_ALGORITHMS)}")
         issuer = urlsplit(str(values["issuer"]))
-        if issuer.scheme not in ("http", "https") or not issuer.netloc or issuer.query or issuer.fragment \
-                or str(values["issuer"]).endswith("/"):
+        if (
+            issuer.scheme not in ("http", "https")
+            or not issuer.netloc
+            or issuer.query
+            or issuer.fragment
+            or str(values["issuer"]).endswith("/")
+        ):
             raise ImproperlyConfigured("SSO['ISSUER'] must be an http(s) URL without query, fragment or trailing /")
         for name, bits in (("network_id_ipv4_prefix", 32), ("network_id_ipv6_prefix", 128)):
             if not isinstance(values[name], int) or not 0 <= values[name] <= bits:

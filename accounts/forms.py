@@ -10,22 +10,33 @@ INVALID_LOGIN = "The email address or password is not correct."
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class RegistrationForm(forms.Form):
     email = forms.EmailField(
-        max_length=254, validators=[reject_control_characters],
+        max_length=254,
+        validators=[reject_control_characters],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     name = forms.CharField(
-        max_length=150, required=False, validators=[reject_control_characters],
+        max_length=150,
+        required=False,
+        validators=[reject_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password_confirm = forms.CharField(
-        label="Repeat password", max_length=4096, strip=False,
+        label="Repeat password",
+        max_length=4096,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -78,7 +78,7 @@ class JoinedRead:
             return None
         instances, start = [], 0
         for part in self.parts:
-            instances.append(part.load(row[start:start + len(part.fields)]))
+            instances.append(part.load(row[start : start + len(part.fields)]))
             start += len(part.fields)
         return instances
 

@@ -38,12 +38,18 @@ from accounts.network import network_id
 from accounts.pii.blind_index import email_index
 
 MESSAGES = {
-    "pair": ("Too many failed sign-in attempts to this account from your network. Signing in to it from here "
-             "is paused for {minutes} minutes; please try again later."),
-    "network": ("Too many failed sign-in attempts from your network. Signing in from here is paused for "
-                "{minutes} minutes; please try again later."),
-    "account": ("This account has had many failed sign-in attempts. Please wait a moment (about {seconds} s) "
-                "before trying again."),
+    "pair": (
+        "Too many failed sign-in attempts to this account from your network. Signing in to it from here "
+        "is paused for {minutes} minutes; please try again later."
+    ),
+    "network": (
+        "Too many failed sign-in attempts from your network. Signing in from here is paused for "
+        "{minutes} minutes; please try again later."
+    ),
+    "account": (
+        "This account has had many failed sign-in attempts. Please wait a moment (about {seconds} s) "
+        "before trying again."
+    ),
 }
 
 
@@ -90,14 +96,15 @@ class Counters:
         network = request.axes_ip_address or ""
         if account is None:
             return cls(None, None, None, _key("network", network))
-        return cls(_key("pair", account, network), _key("account", account), _key("slow", account),
-                   _key("network", network))
+        return cls(
+            _key("pair", account, network), _key("account", account), _key("slow", account), _key("network", network)
+        )
 
 
 def account_delay_seconds(account_failures: int) -> int:
     """The wait before an account's next attempt, once its failures reach the limit."""
     over = account_failures - settings.LOGIN_FAILURE_LIMIT
-    return min(2 ** over, int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return min(2**over, int(settings.AXES_COOLOFF_TIME.total_seconds()))
 
 
 class PairLockoutHandler(AxesCacheHandler):

@@ -80,8 +80,14 @@ class RejectNulBytesMiddleware:
 
     FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
     # Endpoints called by programs; the authorize and logout endpoints are pages.
-    MACHINE_PATHS = ("/oauth/token/", "/oauth/revoke/", "/oauth/introspect/", "/oauth/userinfo/", "/api/",
-                     "/.well-known/")
+    MACHINE_PATHS = (
+        "/oauth/token/",
+        "/oauth/revoke/",
+        "/oauth/introspect/",
+        "/oauth/userinfo/",
+        "/api/",
+        "/.well-known/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -90,9 +96,15 @@ class RejectNulBytesMiddleware:
         if self._has_nul(request):
             if request.path.startswith(self.MACHINE_PATHS):
                 return oauth_error_response(invalid_request("Parameters must not contain NUL characters."))
-            return render(request, "error.html", {
-                "title": "Bad request", "message": "The request contained characters that are not allowed.",
-            }, status=400)
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "Bad request",
+                    "message": "The request contained characters that are not allowed.",
+                },
+                status=400,
+            )
         return self.get_response(request)
 
     def _has_nul(self, request) -> bool:
@@ -128,11 +140,20 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("database unavailable: %s", type(exception).__name__)
         if request.path.startswith(RejectNulBytesMiddleware.MACHINE_PATHS):
-            response = oauth_error_response(OAuthError(
-                "temporarily_unavailable", "The service is temporarily unavailable; try again shortly.", status=503))
+            response = oauth_error_response(
+                OAuthError(
+                    "temporarily_unavailable", "The service is temporarily unavailable; try again shortly.", status=503
+                )
+            )
         else:
-            response = render(request, "error.html", {
-                "title": "Temporarily unavailable", "message": "We cannot serve this page right now. Please try again in a moment.",
-            }, status=503)
+            response = render(
+                request,
+                "error.html",
+                {
+                    "title": "Temporarily unavailable",
+                    "message": "We cannot serve this page right now. Please try again in a moment.",
+                },
+                status=503,
+            )
         response["Retry-After"] = "5"
         return response

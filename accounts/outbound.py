@@ -27,8 +27,12 @@ MAX_BODY_BYTES = 64 * 1024
 def post_form(url: str, form: dict[str, str], *, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
     """POST ``form`` url-encoded; returns (status, body) for any HTTP answer (a redirect
     included, unfollowed); raises OSError or ValueError when nothing answered."""
-    request = urllib.request.Request(url, data=urlencode(form).encode(), method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded", **headers})
+    request = urllib.request.Request(
+        url,
+        data=urlencode(form).encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+    )
     try:
         with _opener.open(request, timeout=timeout) as response:
             return response.status, response.read(MAX_BODY_BYTES)

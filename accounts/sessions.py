@@ -48,8 +48,14 @@ def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) 
         with transaction.atomic():
             existing.auth_time, existing.auth_methods = now, " ".join(methods)
             existing.save(update_fields=["auth_time", "auth_methods"])
-            record_event(EventType.LOGIN_SUCCESS, user=user, request=request, sid=existing.sid, occurred_at=now,
-                         methods=list(methods))
+            record_event(
+                EventType.LOGIN_SUCCESS,
+                user=user,
+                request=request,
+                sid=existing.sid,
+                occurred_at=now,
+                methods=list(methods),
+            )
         return existing
     session = SSOSession(user=user, network_id=network_id(request), auth_methods=" ".join(methods))
     store.current().insert_sso_session(session, now)
@@ -64,7 +70,9 @@ def active_sso_session(request: HttpRequest) -> SSOSession | None:
     if checked is not None:
         return checked
     sid = current_sid(request)
-    return SSOSession.objects.active().select_related("user").filter(sid=sid, user=request.user).first() if sid else None
+    return (
+        SSOSession.objects.active().select_related("user").filter(sid=sid, user=request.user).first() if sid else None
+    )
 
 
 def blacklist_session_refresh_tokens(sso_session: SSOSession) -> int:
@@ -144,8 +152,14 @@ def end_sessions_for_credential_change(user: User, *, disabled: bool) -> int:
     kept = current_sid(request) if own and not disabled else None
     reason = EndReason.ACCOUNT_DISABLED if disabled else EndReason.PASSWORD_CHANGED
     ended = end_user_sessions(user, reason, except_sid=kept, request=request)
-    record_event(EventType.ACCOUNT_DISABLED if disabled else EventType.PASSWORD_CHANGE, user=user,
-                 actor=None if own else actor, request=request, sid=kept or "", sessions_ended=ended)
+    record_event(
+        EventType.ACCOUNT_DISABLED if disabled else EventType.PASSWORD_CHANGE,
+        user=user,
+        actor=None if own else actor,
+        request=request,
+        sid=kept or "",
+        sessions_ended=ended,
+    )
     return ended
 
 
@@ -174,6 +188,7 @@ def live_sso_session(sid: str) -> SSOSession | None:
         SSOSession.objects.filter(pk=session.pk).update(last_used_at=now)
         session.last_used_at = now
     return session
+
 
 def link_session_to_site(sso_session: SSOSession, site: PartnerSite) -> None:
     """Record that the session signed in to the site (it is told at logout): one

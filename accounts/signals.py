@@ -65,8 +65,9 @@ def on_credentials_saved(sender, instance: User, **kwargs):
 
 @receiver(pre_save, sender=PartnerSite)
 def remember_site_state(sender, instance: PartnerSite, raw=False, **kwargs):
-    instance._was_active = (not raw and instance.pk is not None
-                            and PartnerSite.objects.filter(pk=instance.pk, is_active=True).exists())
+    instance._was_active = (
+        not raw and instance.pk is not None and PartnerSite.objects.filter(pk=instance.pk, is_active=True).exists()
+    )
 
 
 @receiver(post_save, sender=PartnerSite)

@@ -37,8 +37,14 @@ class GrantEndReason:
     REFRESH_TOKEN_REVOKED = "refresh_token_revoked"
 
 
-def end_site_grant(site: PartnerSite, sso_sessions: Iterable[SSOSession], reason: str, *, notify: bool,
-                   request: HttpRequest | None = None) -> int:
+def end_site_grant(
+    site: PartnerSite,
+    sso_sessions: Iterable[SSOSession],
+    reason: str,
+    *,
+    notify: bool,
+    request: HttpRequest | None = None,
+) -> int:
     """End ``site``'s grant in each live session of ``sso_sessions``, in one transaction;
     returns how many sessions it reached. ``notify``: tell the site by back-channel logout."""
     sessions = [session for session in sso_sessions if session.ended_at is None]
@@ -47,19 +53,30 @@ def end_site_grant(site: PartnerSite, sso_sessions: Iterable[SSOSession], reason
     now = timezone.now()
     with transaction.atomic():
         outstanding = OutstandingToken.objects.filter(
-            sso_record__site=site, sso_record__sso_session__in=sessions, blacklistedtoken__isnull=True)
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
-                                             ignore_conflicts=True)
+            sso_record__site=site, sso_record__sso_session__in=sessions, blacklistedtoken__isnull=True
+        )
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
         EndedGrant.objects.bulk_create(
             [EndedGrant(sso_session=session, site=site, ended_at=now, reason=reason) for session in sessions],
-            update_conflicts=True, unique_fields=["sso_session", "site"], update_fields=["ended_at", "reason"])
+            update_conflicts=True,
+            unique_fields=["sso_session", "site"],
+            update_fields=["ended_at", "reason"],
+        )
         deliveries = backchannel.queue_site_logouts(site, sessions) if notify else []
         SessionSite.objects.filter(site=site, sso_session__in=sessions).delete()
         site_grant_ended.send(sender=PartnerSite, site=site, sso_sessions=sessions)
         users = {session.user_id for session in sessions}
-        record_event(EventType.GRANT_ENDED, user=sessions[0].user if len(users) == 1 else None, request=request,
-                     client_id=site.client_id, sid=sessions[0].sid if len(sessions) == 1 else "",
-                     reason=reason, sessions=len(sessions))
+        record_event(
+            EventType.GRANT_ENDED,
+            user=sessions[0].user if len(users) == 1 else None,
+            request=request,
+            client_id=site.client_id,
+            sid=sessions[0].sid if len(sessions) == 1 else "",
+            reason=reason,
+            sessions=len(sessions),
+        )
         sids = [session.sid for session in sessions]
         transaction.on_commit(lambda: _after_grant_ended(site.client_id, sids, now, deliveries))
     return len(sessions)

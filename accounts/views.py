@@ -74,10 +74,15 @@ def register_view(request):
     status = 200
     if request.method == "POST":
         if registration_throttled(request):
-            return render(request, "error.html", {
-                "title": "Too many registrations",
-                "message": "Too many accounts were requested from your network. Please try again in an hour.",
-            }, status=429)
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "Too many registrations",
+                    "message": "Too many accounts were requested from your network. Please try again in an hour.",
+                },
+                status=429,
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -107,9 +112,15 @@ def logout_view(request):
 def account_view(request):
     sessions = SSOSession.objects.active().filter(user=request.user).order_by("-last_used_at")
     consents = Consent.objects.filter(user=request.user).select_related("site").order_by("site__name")
-    return render(request, "accounts/account.html", {
-        "sessions": sessions, "current_sid": current_sid(request), "consents": consents,
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "sessions": sessions,
+            "current_sid": current_sid(request),
+            "consents": consents,
+        },
+    )
 
 
 @require_POST
@@ -163,14 +174,21 @@ def password_change_view(request):
 
 
 def csrf_failure(request, reason=""):
-    return render(request, "error.html", {
-        "title": "This form has expired",
-        "message": "The page was open too long or cookies are blocked. Go back, reload the page and try again.",
-    }, status=403)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "This form has expired",
+            "message": "The page was open too long or cookies are blocked. Go back, reload the page and try again.",
+        },
+        status=403,
+    )
 
 
 def bad_request(request, exception=None):
-    return render(request, "error.html", {"title": "Bad request", "message": "The request could not be understood."}, status=400)
+    return render(
+        request, "error.html", {"title": "Bad request", "message": "The request could not be understood."}, status=400
+    )
 
 
 def permission_denied(request, exception=None):
@@ -178,8 +196,12 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "error.html", {"title": "Page not found", "message": "There is no page at this address."}, status=404)
+    return render(
+        request, "error.html", {"title": "Page not found", "message": "There is no page at this address."}, status=404
+    )
 
 
 def server_error(request):
-    return render(request, "error.html", {"title": "Something went wrong", "message": "Please try again in a moment."}, status=500)
+    return render(
+        request, "error.html", {"title": "Something went wrong", "message": "Please try again in a moment."}, status=500
+    )

@@ -24,10 +24,19 @@ MAX_USERS = 2000  # enough rows for realistic plans; a million-user seed stays q
 def seed_rotated_tokens(user_ids: list) -> list[OutstandingToken]:
     """TOKENS_PER_USER expired, blacklisted refresh tokens per user; returns them."""
     now = timezone.now()
-    outstanding = OutstandingToken.objects.bulk_create([
-        OutstandingToken(user_id=user_id, jti=uuid.uuid4().hex, token="sha256:" + uuid.uuid4().hex,
-                         created_at=now - timedelta(days=30), expires_at=now - timedelta(days=16))
-        for user_id in user_ids[:MAX_USERS] for _ in range(TOKENS_PER_USER)
-    ], batch_size=5000)
+    outstanding = OutstandingToken.objects.bulk_create(
+        [
+            OutstandingToken(
+                user_id=user_id,
+                jti=uuid.uuid4().hex,
+                token="sha256:" + uuid.uuid4().hex,
+                created_at=now - timedelta(days=30),
+                expires_at=now - timedelta(days=16),
+            )
+            for user_id in user_ids[:MAX_USERS]
+            for _ in range(TOKENS_PER_USER)
+        ],
+        batch_size=5000,
+    )
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding], batch_size=5000)
     return outstanding

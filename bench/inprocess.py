@@ -49,8 +49,14 @@ def main(duration: float) -> None:
     cache._keys = {k.kid: jwt.PyJWK(k.public_jwk()) for k in ring.published}
     cache._fetched_at = time.monotonic()
 
-    tokens = [str(SSOAccessToken(audience="bench-web").set_claims(
-        sub=f"user-{i}", client_id="bench-web", scope="openid email", sid=f"sid-{i}")) for i in range(4000)]
+    tokens = [
+        str(
+            SSOAccessToken(audience="bench-web").set_claims(
+                sub=f"user-{i}", client_id="bench-web", scope="openid email", sid=f"sid-{i}"
+            )
+        )
+        for i in range(4000)
+    ]
 
     started = time.perf_counter()
     for token in tokens:

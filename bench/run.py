@@ -71,22 +71,49 @@ def server_env(database: str, port: int, **extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_", "REDIS_"))}
     if USE_REDIS:
         env["REDIS_URL"] = REDIS_URL
-    return {**env, "DATABASE_URL": f"{PG}/{database}", "SSO_KEY_DIR": str(KEYS), "DJANGO_DEBUG": "false",
-            "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SSO_ISSUER": f"http://127.0.0.1:{port}", "SSO_LOG_LEVEL": "WARNING", **extra}
+    return {
+        **env,
+        "DATABASE_URL": f"{PG}/{database}",
+        "SSO_KEY_DIR": str(KEYS),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SSO_ISSUER": f"http://127.0.0.1:{port}",
+        "SSO_LOG_LEVEL": "WARNING",
+        **extra,
+    }
 
 
 def prepare_keys() -> None:
     """Production refuses to generate keys: make them once, as development would."""
-    env = {**os.environ, "SSO_KEY_DIR": str(KEYS), "DJANGO_DEBUG": "true", "DATABASE_URL": "sqlite:////tmp/bench-keys.sqlite3"}
+    env = {
+        **os.environ,
+        "SSO_KEY_DIR": str(KEYS),
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": "sqlite:////tmp/bench-keys.sqlite3",
+    }
     subprocess.run([sys.executable, "manage.py", "check", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def start_gunicorn(env: dict, port: int, wsgi: str = "sso_project.wsgi:application") -> subprocess.Popen:
     process = subprocess.Popen(
-        ["taskset", "-c", "0", str(VENV_BIN / "gunicorn"), "--workers", "1", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", wsgi],
-        cwd=ROOT, env=env,
+        [
+            "taskset",
+            "-c",
+            "0",
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            wsgi,
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -125,18 +152,28 @@ def login_scenario(base: str, seeded: dict, index: int):
         page = client.request("GET", "/login/")
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()
         email = emails[next(counter) % len(emails)]
-        response = client.request("POST", "/login/", {"email": email, "password": seeded["password"],
-                                                      "csrfmiddlewaretoken": token},
-                                  headers={"Referer": base + "/login/"})
+        response = client.request(
+            "POST",
+            "/login/",
+            {"email": email, "password": seeded["password"], "csrfmiddlewaretoken": token},
+            headers={"Referer": base + "/login/"},
+        )
         return response.status == 302
+
     return scenario
 
 
 def refresh_scenario(base: str, seeded: dict, refresh_token: str, client_id: str = "bench-web"):
     """Our token endpoint: a chain of rotations, client_secret_basic."""
     basic = base64.b64encode(f"{client_id}:{seeded['secret']}".encode()).decode()
-    return _rotating(base, "/oauth/token/", refresh_token, {"Authorization": f"Basic {basic}"},
-                     lambda token: {"grant_type": "refresh_token", "refresh_token": token}, "refresh_token")
+    return _rotating(
+        base,
+        "/oauth/token/",
+        refresh_token,
+        {"Authorization": f"Basic {basic}"},
+        lambda token: {"grant_type": "refresh_token", "refresh_token": token},
+        "refresh_token",
+    )
 
 
 def vanilla_refresh_scenario(base: str, refresh_token: str):
@@ -153,6 +190,7 @@ def _rotating(base: str, path: str, refresh_token: str, headers: dict, form_for,
             return False
         state["token"] = json.loads(response.body)[returned_field]
         return True
+
     return scenario
 
 
@@ -165,8 +203,12 @@ def signed_in_client(base: str, email: str, password: str) -> load.HttpClient:
     client = load.HttpClient(base)
     page = client.request("GET", "/login/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1).decode()
-    response = client.request("POST", "/login/", {"email": email, "password": password, "csrfmiddlewaretoken": token},
-                              headers={"Referer": base + "/login/"})
+    response = client.request(
+        "POST",
+        "/login/",
+        {"email": email, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": base + "/login/"},
+    )
     if response.status != 302:
         raise SystemExit(f"bench login failed: HTTP {response.status}")
     return client
@@ -175,16 +217,37 @@ def signed_in_client(base: str, email: str, password: str) -> load.HttpClient:
 def code_flow(base: str, client: load.HttpClient, client_id: str, secret: str, scope: str) -> dict | None:
     verifier, challenge = pkce()
     redirect_uri = f"{base}/{client_id}/cb"
-    response = client.request("GET", "/oauth/authorize/?" + "&".join(f"{k}={v}" for k, v in {
-        "client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code", "scope": scope.replace(" ", "+"),
-        "code_challenge": challenge, "code_challenge_method": "S256", "state": "s"}.items()))
+    response = client.request(
+        "GET",
+        "/oauth/authorize/?"
+        + "&".join(
+            f"{k}={v}"
+            for k, v in {
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": scope.replace(" ", "+"),
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": "s",
+            }.items()
+        ),
+    )
     if response.status != 302:
         return None
     code = parse_qs(urlsplit(response.headers["location"]).query).get("code", [""])[0]
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    token = load.HttpClient(base).request("POST", "/oauth/token/", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier,
-    }, headers={"Authorization": f"Basic {basic}"})
+    token = load.HttpClient(base).request(
+        "POST",
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+        headers={"Authorization": f"Basic {basic}"},
+    )
     return json.loads(token.body) if token.status == 200 else None
 
 
@@ -197,13 +260,24 @@ def native_sso_scenario(base: str, seeded: dict, index: int):
     client = signed_in_client(base, f"user{index}@bench.example", seeded["password"])
     first = code_flow(base, client, "bench-app-1", seeded["secret"], "openid device_sso")
     basic = base64.b64encode(f"bench-app-2:{seeded['secret']}".encode()).decode()
-    form = {"grant_type": TOKEN_EXCHANGE, "audience": base, "scope": "openid",
-            "subject_token": first["id_token"], "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
-            "actor_token": first["device_secret"], "actor_token_type": "urn:openid:params:token-type:device-secret"}
+    form = {
+        "grant_type": TOKEN_EXCHANGE,
+        "audience": base,
+        "scope": "openid",
+        "subject_token": first["id_token"],
+        "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+        "actor_token": first["device_secret"],
+        "actor_token_type": "urn:openid:params:token-type:device-secret",
+    }
 
     def scenario() -> bool:
-        return load.HttpClient(base).request("POST", "/oauth/token/", form,
-                                             headers={"Authorization": f"Basic {basic}"}).status == 200
+        return (
+            load.HttpClient(base)
+            .request("POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"})
+            .status
+            == 200
+        )
+
     return scenario
 
 
@@ -212,8 +286,14 @@ def native_sso_scenario(base: str, seeded: dict, index: int):
 
 def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run([sys.executable, "-m", "bench.seed", str(scale), str(refresh_clients), base],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.seed", str(scale), str(refresh_clients), base],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -242,16 +322,31 @@ def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (KEYS / "vanilla-private.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    (KEYS / "vanilla-public.pem").write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.vanilla_settings", "DATABASE_URL": f"{PG}/{database}",
-           "VANILLA_SECRET_KEY": secrets.token_urlsafe(48), "VANILLA_PRIVATE_KEY": str(KEYS / "vanilla-private.pem"),
-           "VANILLA_PUBLIC_KEY": str(KEYS / "vanilla-public.pem")}
+    (KEYS / "vanilla-private.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (KEYS / "vanilla-public.pem").write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.vanilla_settings",
+        "DATABASE_URL": f"{PG}/{database}",
+        "VANILLA_SECRET_KEY": secrets.token_urlsafe(48),
+        "VANILLA_PRIVATE_KEY": str(KEYS / "vanilla-private.pem"),
+        "VANILLA_PUBLIC_KEY": str(KEYS / "vanilla-public.pem"),
+    }
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    tokens = json.loads(subprocess.run([sys.executable, "-m", "bench.vanilla_seed", str(args.clients)], cwd=ROOT,
-                                       env=env, check=True, capture_output=True, text=True).stdout)["refresh_tokens"]
+    tokens = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bench.vanilla_seed", str(args.clients)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )["refresh_tokens"]
     analyze(database)
     return start_gunicorn(env, VANILLA_PORT), f"http://127.0.0.1:{VANILLA_PORT}", tokens
 
@@ -267,19 +362,34 @@ def alternate(measures: dict, warmup: float, duration: float) -> dict[str, load.
     for index in range(SLICES):
         for name, measure in measures.items():
             parts[name].append(measure(warmup if index == 0 else REWARM, duration / SLICES))
-    return {name: load.Result(name, results[0].clients, sum(r.seconds for r in results),
-                              sum(r.iterations for r in results), sum(r.errors for r in results),
-                              [ms for r in results for ms in r.latencies_ms])
-            for name, results in parts.items()}
+    return {
+        name: load.Result(
+            name,
+            results[0].clients,
+            sum(r.seconds for r in results),
+            sum(r.iterations for r in results),
+            sum(r.errors for r in results),
+            [ms for r in results for ms in r.latencies_ms],
+        )
+        for name, results in parts.items()
+    }
 
 
 def argon2_slice(env: dict):
     """One slice of the hash's limit, in a process of its own pinned to the server's core."""
+
     def measure(warmup: float, seconds: float) -> load.Result:
-        out = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", "argon2", str(seconds)],
-                             cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", "argon2", str(seconds)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         counted = json.loads(out)
         return load.Result("argon2_verify_per_s", 1, counted["seconds"], counted["count"], 0, [])
+
     return measure
 
 
@@ -306,7 +416,8 @@ def measure_servers(args, results: dict) -> None:
         if vanilla is not None:
             theirs = [vanilla_refresh_scenario(vanilla[1], token) for token in vanilla[2]]
             measures["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
-                "vanilla", theirs, warmup, seconds)
+                "vanilla", theirs, warmup, seconds
+            )
         if wanted("login_per_s"):
             logins = [login_scenario(base, seeded, i) for i in range(4)]
             measures["login_per_s"] = lambda warmup, seconds: load.run("login", logins, warmup, seconds)
@@ -329,8 +440,14 @@ def measure_servers(args, results: dict) -> None:
 
 def measure_in_process(args, results: dict) -> None:
     env = server_env("sso_bench", IDP_PORT)
-    out = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", str(args.duration)],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-m", "bench.inprocess", str(args.duration)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     figures = json.loads(out)
     results.update(figures)
     print(f"in process: {figures}", flush=True)
@@ -352,8 +469,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--only", type=lambda v: set(v.split(",")), default=set(),
-                        help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)")
+    parser.add_argument(
+        "--only",
+        type=lambda v: set(v.split(",")),
+        default=set(),
+        help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)",
+    )
     args = parser.parse_args()
     global USE_REDIS
     USE_REDIS = redis_available()
@@ -364,12 +485,15 @@ def main() -> None:
     sys.setswitchinterval(0.0005)
     KEYS.mkdir(parents=True, exist_ok=True)
     prepare_keys()
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    results: dict = {"revision": revision, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                       "platform": platform.platform()},
-                     "method": f"gunicorn 1 sync worker on CPU 0, load generator on CPU 1, figures taking turns in {SLICES} "
-                               "slices each, PostgreSQL"
-                               + (", Redis" if USE_REDIS else ", no Redis (database cache)")}
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    results: dict = {
+        "revision": revision,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "method": f"gunicorn 1 sync worker on CPU 0, load generator on CPU 1, figures taking turns in {SLICES} "
+        "slices each, PostgreSQL" + (", Redis" if USE_REDIS else ", no Redis (database cache)"),
+    }
     measure_servers(args, results)
     if not args.only or "in_process" in args.only:
         measure_in_process(args, results)

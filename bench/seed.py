@@ -37,23 +37,34 @@ def seed_users(scale: int) -> float:
         users = []
         for i in range(start, min(start + BATCH, scale)):
             email = f"user{i}@bench.example"
-            users.append(User(email=email, name=f"Bench User {i}", email_index=email_index(email), password=password_hash))
+            users.append(
+                User(email=email, name=f"Bench User {i}", email_index=email_index(email), password=password_hash)
+            )
         User.objects.bulk_create(users)
     return time.monotonic() - started
 
 
 def seed_history(site) -> None:
     """Ended sign-in sessions with their rotated refresh tokens (see bench/history.py)."""
-    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[:history.MAX_USERS])
+    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: history.MAX_USERS])
     ended = timezone.now()
-    sessions = SSOSession.objects.bulk_create([SSOSession(user_id=pk, ended_at=ended, end_reason="logout")
-                                               for pk in user_ids], batch_size=5000)
+    sessions = SSOSession.objects.bulk_create(
+        [SSOSession(user_id=pk, ended_at=ended, end_reason="logout") for pk in user_ids], batch_size=5000
+    )
     session_of = {session.user_id: session.pk for session in sessions}
-    RefreshTokenRecord.objects.bulk_create([
-        RefreshTokenRecord(outstanding=token, sso_session_id=session_of[token.user_id], site=site,
-                           scope="openid email", rotated_at=ended)
-        for token in history.seed_rotated_tokens(user_ids)
-    ], batch_size=5000)
+    RefreshTokenRecord.objects.bulk_create(
+        [
+            RefreshTokenRecord(
+                outstanding=token,
+                sso_session_id=session_of[token.user_id],
+                site=site,
+                scope="openid email",
+                rotated_at=ended,
+            )
+            for token in history.seed_rotated_tokens(user_ids)
+        ],
+        batch_size=5000,
+    )
 
 
 def main(scale: int, refresh_clients: int, base_url: str) -> None:
@@ -64,20 +75,39 @@ def main(scale: int, refresh_clients: int, base_url: str) -> None:
         ("bench-app-1", {"public": False, "vendor_group": "bench", "native_sso": True, "first_party": True}),
         ("bench-app-2", {"public": False, "vendor_group": "bench", "native_sso": True, "first_party": True}),
     ):
-        site, _ = register_site(SiteRegistration(client_id=client_id, name=client_id,
-                                                 redirect_uris=[f"{base_url}/{client_id}/cb"], client_secret=SECRET, **extra))
+        site, _ = register_site(
+            SiteRegistration(
+                client_id=client_id,
+                name=client_id,
+                redirect_uris=[f"{base_url}/{client_id}/cb"],
+                client_secret=SECRET,
+                **extra,
+            )
+        )
         sites[client_id] = site
     seed_history(sites["bench-web"])
     refresh_tokens = []
     with transaction.atomic():
         for i in range(refresh_clients):
             user = User.objects.get_by_email(f"user{i}@bench.example")
-            Consent.objects.get_or_create(user=user, site=sites["bench-web"], defaults={"scopes": ["email", "openid", "profile"]})
+            Consent.objects.get_or_create(
+                user=user, site=sites["bench-web"], defaults={"scopes": ["email", "openid", "profile"]}
+            )
             session = SSOSession.objects.create(user=user)
-            issued = issue_tokens(site=sites["bench-web"], sso_session=session, scopes=["openid", "email"], grant="bench")
+            issued = issue_tokens(
+                site=sites["bench-web"], sso_session=session, scopes=["openid", "email"], grant="bench"
+            )
             refresh_tokens.append(issued.refresh_token)
-    json.dump({"seed_seconds": round(seed_seconds, 1), "users": User.objects.count(), "password": PASSWORD,
-               "secret": SECRET, "refresh_tokens": refresh_tokens}, sys.stdout)
+    json.dump(
+        {
+            "seed_seconds": round(seed_seconds, 1),
+            "users": User.objects.count(),
+            "password": PASSWORD,
+            "secret": SECRET,
+            "refresh_tokens": refresh_tokens,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

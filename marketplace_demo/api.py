@@ -9,5 +9,6 @@ class MyItemsView(APIView):
 
     def get(self, request):
         installs = Installation.objects.filter(sub=request.user.sub).select_related("item").order_by("item__title")
-        return Response({"sub": request.user.sub,
-                         "items": [{"slug": i.item.slug, "title": i.item.title} for i in installs]})
+        return Response(
+            {"sub": request.user.sub, "items": [{"slug": i.item.slug, "title": i.item.title} for i in installs]}
+        )

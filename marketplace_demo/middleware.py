@@ -23,8 +23,10 @@ class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         issuer = urlsplit(settings.PARTNER["ISSUER"])
-        self.policy = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                       f"frame-ancestors 'none'; form-action 'self' {issuer.scheme}://{issuer.netloc}")
+        self.policy = (
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            f"frame-ancestors 'none'; form-action 'self' {issuer.scheme}://{issuer.netloc}"
+        )
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -47,8 +47,13 @@ def sign_in(request: HttpRequest, token: dict) -> None:
     request.session.cycle_key()  # no session fixation across sign-in
     # In clear only the pseudonymous sub and sid; the tokens and the name sealed; no e-mail address.
     request.session[SESSION_USER] = {"sub": claims["sub"], "sid": claims.get("sid", "")}
-    _keep_tokens(request, {"name": claims.get("name", ""),
-                           **{key: token.get(key) for key in ("access_token", "refresh_token", "id_token", "expires_at")}})
+    _keep_tokens(
+        request,
+        {
+            "name": claims.get("name", ""),
+            **{key: token.get(key) for key in ("access_token", "refresh_token", "id_token", "expires_at")},
+        },
+    )
     request.session.save()
     SignedInSession.objects.update_or_create(
         session_key=request.session.session_key, defaults={"sid": claims.get("sid", ""), "sub": claims["sub"]}
@@ -91,7 +96,9 @@ def access_token(request: HttpRequest) -> str | None:
         logger.info("refresh refused (%s): signing out locally", type(error).__name__)
         sign_out_locally(request)
         return None
-    tokens.update({key: fresh.get(key, tokens.get(key)) for key in ("access_token", "refresh_token", "id_token", "expires_at")})
+    tokens.update(
+        {key: fresh.get(key, tokens.get(key)) for key in ("access_token", "refresh_token", "id_token", "expires_at")}
+    )
     _keep_tokens(request, tokens)
     return tokens["access_token"]
 

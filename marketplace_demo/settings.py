@@ -35,14 +35,20 @@ try:
     PARTNER["CLIENT_SECRET"] = keys.secret("PARTNER_CLIENT_SECRET", f"partner-{slug}-client-secret")
     # Seals the tokens and name kept in the session table (marketplace_demo/sealed.py).
     PARTNER["TOKEN_KEY"] = keys.secret("PARTNER_TOKEN_KEY", f"partner-{slug}-token-key")
-    DATABASES = {"default": database_from_url(
-        os.environ.get("PARTNER_DATABASE_URL") or f"sqlite:///partner-{slug}.sqlite3", BASE_DIR
-    )}
+    DATABASES = {
+        "default": database_from_url(
+            os.environ.get("PARTNER_DATABASE_URL") or f"sqlite:///partner-{slug}.sqlite3", BASE_DIR
+        )
+    }
 except ConfigError as error:
     raise SystemExit(f"configuration error: {error}") from None
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "127.0.0.2", "localhost", "testserver"] if DEVELOPMENT
-                         else [urlsplit(PARTNER["BASE_URL"]).hostname or "localhost"])
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS",
+    ["127.0.0.1", "127.0.0.2", "localhost", "testserver"]
+    if DEVELOPMENT
+    else [urlsplit(PARTNER["BASE_URL"]).hostname or "localhost"],
+)
 CSRF_TRUSTED_ORIGINS = [PARTNER["BASE_URL"]]
 
 INSTALLED_APPS = [
@@ -66,16 +72,20 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "marketplace_demo.urls"
 WSGI_APPLICATION = "marketplace_demo.wsgi.application"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "DIRS": [BASE_DIR / "templates"],
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.messages.context_processors.messages",
-        "marketplace_demo.views.partner_context",
-    ]},
-}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+                "marketplace_demo.views.partner_context",
+            ]
+        },
+    }
+]
 
 # Tokens live only in the server-side session store, never in the browser.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -57,7 +57,9 @@ def catalogue(request):
 @require_GET
 def item_detail(request, slug: str):
     item = get_object_or_404(_items(), slug=slug)
-    installed = bool(request.partner_user) and Installation.objects.filter(sub=request.partner_user["sub"], item=item).exists()
+    installed = (
+        bool(request.partner_user) and Installation.objects.filter(sub=request.partner_user["sub"], item=item).exists()
+    )
     return render(request, "marketplace/item.html", {"item": item, "installed": installed})
 
 
@@ -87,8 +89,9 @@ def mine(request):
         return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
     profile = None
     try:
-        response = requests.get(f"{settings.PARTNER['ISSUER']}/api/v1/me", timeout=5,
-                                headers={"Authorization": f"Bearer {token}"})
+        response = requests.get(
+            f"{settings.PARTNER['ISSUER']}/api/v1/me", timeout=5, headers={"Authorization": f"Bearer {token}"}
+        )
         if response.status_code == 401:
             oidc.sign_out_locally(request)
             return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
@@ -112,7 +115,9 @@ def login(request):
     try:
         return oidc.idp.authorize_redirect(request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/")
     except (requests.RequestException, ValueError, KeyError):
-        return _message(request, "Sign-in is unavailable", "The sign-in service cannot be reached. Try again in a moment.", 502)
+        return _message(
+            request, "Sign-in is unavailable", "The sign-in service cannot be reached. Try again in a moment.", 502
+        )
 
 
 @never_cache
@@ -130,7 +135,12 @@ def callback(request):
         return _message(request, "Sign-in failed", "The sign-in could not be completed. You are not signed in.", 400)
     except (requests.RequestException, oidc.SignInFailed, ValueError, KeyError) as error:
         logger.info("sign-in failed: %s", type(error).__name__)
-        return _message(request, "Sign-in failed", "The sign-in service could not be reached or answered wrongly. You are not signed in.", 502)
+        return _message(
+            request,
+            "Sign-in failed",
+            "The sign-in service could not be reached or answered wrongly. You are not signed in.",
+            502,
+        )
     target = request.session.pop(NEXT_KEY, "/")
     item = _items().filter(slug=pending).first() if pending else None
     if item is None:
@@ -182,5 +192,9 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "marketplace/message.html", {"title": "Something went wrong",
-                                                         "message": "Please try again in a moment."}, status=500)
+    return render(
+        request,
+        "marketplace/message.html",
+        {"title": "Something went wrong", "message": "Please try again in a moment."},
+        status=500,
+    )

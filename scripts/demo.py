@@ -21,16 +21,34 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 IDP = "http://localhost:8000"
 PARTNERS = [
-    {"PARTNER_CLIENT_ID": "marketplace", "PARTNER_NAME": "Skills Marketplace", "PARTNER_CATALOGUE": "skills",
-     "PARTNER_COLOR": "#2952cc", "PARTNER_BASE_URL": "http://127.0.0.1:8001", "subject_type": "public"},
-    {"PARTNER_CLIENT_ID": "languages", "PARTNER_NAME": "Languages Hub", "PARTNER_CATALOGUE": "languages",
-     "PARTNER_COLOR": "#1e7b34", "PARTNER_BASE_URL": "http://127.0.0.2:8002", "subject_type": "pairwise"},
+    {
+        "PARTNER_CLIENT_ID": "marketplace",
+        "PARTNER_NAME": "Skills Marketplace",
+        "PARTNER_CATALOGUE": "skills",
+        "PARTNER_COLOR": "#2952cc",
+        "PARTNER_BASE_URL": "http://127.0.0.1:8001",
+        "subject_type": "public",
+    },
+    {
+        "PARTNER_CLIENT_ID": "languages",
+        "PARTNER_NAME": "Languages Hub",
+        "PARTNER_CATALOGUE": "languages",
+        "PARTNER_COLOR": "#1e7b34",
+        "PARTNER_BASE_URL": "http://127.0.0.2:8002",
+        "subject_type": "pairwise",
+    },
 ]
 
 
 def manage(*args: str, env: dict | None = None, capture: bool = False) -> str:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            check=True, text=True, capture_output=capture)
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=True,
+        text=True,
+        capture_output=capture,
+    )
     return result.stdout if capture else ""
 
 
@@ -63,10 +81,23 @@ def set_up() -> None:
         base, client_id = partner["PARTNER_BASE_URL"], partner["PARTNER_CLIENT_ID"]
         # The IdP generates each partner's secret (and a new one if the partner's copy is gone).
         new_secret = [] if secret_file(client_id).exists() else ["--new-client-secret"]
-        out = manage("register_site", "--client-id", client_id, "--name", partner["PARTNER_NAME"],
-                     "--redirect-uri", f"{base}/oidc/callback/", "--post-logout-redirect-uri", f"{base}/signed-out/",
-                     "--backchannel-logout-uri", f"{base}/oidc/backchannel-logout/",
-                     "--subject-type", partner["subject_type"], *new_secret, capture=True)
+        out = manage(
+            "register_site",
+            "--client-id",
+            client_id,
+            "--name",
+            partner["PARTNER_NAME"],
+            "--redirect-uri",
+            f"{base}/oidc/callback/",
+            "--post-logout-redirect-uri",
+            f"{base}/signed-out/",
+            "--backchannel-logout-uri",
+            f"{base}/oidc/backchannel-logout/",
+            "--subject-type",
+            partner["subject_type"],
+            *new_secret,
+            capture=True,
+        )
         generated = json.loads(out).get("client_secret")
         if generated:
             keep_client_secret(client_id, generated)
@@ -96,8 +127,13 @@ def main() -> None:
     ]
     for partner in PARTNERS:
         host_port = partner["PARTNER_BASE_URL"].removeprefix("http://")
-        processes.append(subprocess.Popen([PYTHON, "manage.py", "runserver", host_port, "--noreload"], cwd=ROOT,
-                                          env={**os.environ, **partner_env(partner)}))
+        processes.append(
+            subprocess.Popen(
+                [PYTHON, "manage.py", "runserver", host_port, "--noreload"],
+                cwd=ROOT,
+                env={**os.environ, **partner_env(partner)},
+            )
+        )
     # Printed once every server answers, so the server logs do not scroll them away.
     urls = [f"{IDP}/login/", *(partner["PARTNER_BASE_URL"] + "/" for partner in PARTNERS)]
     ready = wait_until_answering(urls)
@@ -106,8 +142,10 @@ def main() -> None:
     for partner in PARTNERS:
         print(f"{partner['PARTNER_NAME']}: {partner['PARTNER_BASE_URL']}")
     print(credentials, end="")
-    print(("All servers answer." if ready else "Some server did not answer yet; see the log above.")
-          + " Ctrl-C stops everything.")
+    print(
+        ("All servers answer." if ready else "Some server did not answer yet; see the log above.")
+        + " Ctrl-C stops everything."
+    )
     print("=" * 72 + "\n", flush=True)
 
     def stop(*_):

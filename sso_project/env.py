@@ -92,8 +92,12 @@ def database_from_url(url: str, base_dir: Path) -> dict:
         # would wait 130 s for a connection (psycopg's default) or a quarter of an
         # hour for a lost statement's TCP retransmissions. With them it fails within
         # seconds and answers 503 (accounts.middleware).
-        options: dict = {"server_side_binding": True, "prepare_threshold": 2,
-                         "connect_timeout": 3, "tcp_user_timeout": 10_000}
+        options: dict = {
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+            "connect_timeout": 3,
+            "tcp_user_timeout": 10_000,
+        }
         for key, values in parse_qs(parts.query).items():
             options[key] = _query_option(values[-1])
         return {

@@ -46,11 +46,7 @@ try:
     BLIND_INDEX_KEY = keys.secret("BLIND_INDEX_KEY", "blind-index.key")
     PAIRWISE_SUBJECT_KEY = keys.secret("PAIRWISE_SUBJECT_KEY", "pairwise-subject.key")
     SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
-    DATABASES = {
-        "default": database_from_url(
-            os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", BASE_DIR
-        )
-    }
+    DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", BASE_DIR)}
 except ConfigError as error:
     # One line, no traceback: the operator needs the fix, not our stack.
     raise SystemExit(f"configuration error: {error}") from None
@@ -141,10 +137,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("name",)}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("name",)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -231,8 +228,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 if not DEVELOPMENT:

@@ -19,11 +19,17 @@ from accounts.site_grants import site_grant_ended
 from tokenexchange.models import DeviceSecret
 
 # The account's email and name are read (and decrypted) only if a claim needs them.
-_SECRET, _SESSION, _USER = (Part.of(DeviceSecret, "d"), Part.of(SSOSession, "s"),
-                            Part.of(User, "u", defer=("email", "name")))
-_BY_HASH = JoinedRead([_SECRET, _SESSION, _USER], f"""
+_SECRET, _SESSION, _USER = (
+    Part.of(DeviceSecret, "d"),
+    Part.of(SSOSession, "s"),
+    Part.of(User, "u", defer=("email", "name")),
+)
+_BY_HASH = JoinedRead(
+    [_SECRET, _SESSION, _USER],
+    f"""
     FROM {_SECRET.table} JOIN {_SESSION.table} ON s.id = d.sso_session_id JOIN {_USER.table} ON u.id = s.user_id
-    WHERE d.secret_hash = %s""")
+    WHERE d.secret_hash = %s""",
+)
 
 
 def live_device_secret(raw: str) -> DeviceSecret | None:
@@ -41,10 +47,13 @@ class NativeSSOIssuance:
     def applies(self, site: PartnerSite, scopes: list[str]) -> bool:
         return site.native_sso and {"openid", "device_sso"} <= set(scopes)
 
-    def extend(self, sso_session: SSOSession, site: PartnerSite, params: Mapping[str, str] | None,
-               key: SigningKey) -> Extended:
+    def extend(
+        self, sso_session: SSOSession, site: PartnerSite, params: Mapping[str, str] | None, key: SigningKey
+    ) -> Extended:
         secret = issue_or_reuse_device_secret(sso_session, site, (params or {}).get("device_secret"))
-        return Extended(response={"device_secret": secret}, id_token_claims={"ds_hash": token_hash(secret, key.algorithm)})
+        return Extended(
+            response={"device_secret": secret}, id_token_claims={"ds_hash": token_hash(secret, key.algorithm)}
+        )
 
 
 NATIVE_SSO = NativeSSOIssuance()
@@ -60,8 +69,11 @@ def issue_or_reuse_device_secret(sso_session: SSOSession, site: PartnerSite, pre
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
     DeviceSecret.objects.create(
-        secret_hash=token_digest(raw), sso_session=sso_session, issued_to=site,
-        created_at=now, expires_at=now + sso_settings().device_secret_lifetime,
+        secret_hash=token_digest(raw),
+        sso_session=sso_session,
+        issued_to=site,
+        created_at=now,
+        expires_at=now + sso_settings().device_secret_lifetime,
     )
     return raw
 
@@ -74,4 +86,5 @@ def revoke_session_device_secrets(sender, sso_session: SSOSession, **kwargs) -> 
 @receiver(site_grant_ended)
 def revoke_site_device_secrets(sender, site: PartnerSite, sso_sessions: list[SSOSession], **kwargs) -> None:
     DeviceSecret.objects.filter(issued_to=site, sso_session__in=sso_sessions, revoked_at__isnull=True).update(
-        revoked_at=timezone.now())
+        revoked_at=timezone.now()
+    )

@@ -24,7 +24,9 @@ def legacy_sub_index(legacy_sub: str) -> str:
 
 
 def linked_user(legacy_sub: str) -> User | None:
-    link = LegacyAccountLink.objects.select_related("user").filter(legacy_sub_index=legacy_sub_index(legacy_sub)).first()
+    link = (
+        LegacyAccountLink.objects.select_related("user").filter(legacy_sub_index=legacy_sub_index(legacy_sub)).first()
+    )
     return link.user if link else None
 
 

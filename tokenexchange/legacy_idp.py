@@ -21,8 +21,10 @@ class LegacyProviderUnavailable(Exception):
 def _post(url: str, form: dict[str, str]) -> tuple[int, bytes]:
     config = settings.LEGACY_IDP
     credentials = f"{quote(config['CLIENT_ID'], safe='')}:{quote(config['CLIENT_SECRET'], safe='')}"
-    headers = {"Accept": "application/json",
-               "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+    headers = {
+        "Accept": "application/json",
+        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
+    }
     try:
         return post_form(url, form, headers=headers, timeout=config["TIMEOUT_SECONDS"])  # a redirect is not followed
     except (OSError, ValueError) as error:  # refused, timed out, bad URL

@@ -56,8 +56,11 @@ class ExchangeRequest:
             raise unsupported_token_type("only access tokens can be requested")
         scope = params.get("scope")
         return cls(
-            site=site, subject_token=subject_token, subject_token_type=subject_type,
-            actor_token=actor_token, actor_token_type=actor_type,
+            site=site,
+            subject_token=subject_token,
+            subject_token_type=subject_type,
+            actor_token=actor_token,
+            actor_token_type=actor_type,
             audiences=tuple(a for a in params.getlist("audience") if a),
             resources=tuple(r for r in params.getlist("resource") if r),
             scopes=tuple(dict.fromkeys(scope.split())) if scope is not None else None,

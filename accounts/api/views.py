@@ -29,8 +29,11 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, 401: ErrorSerializer, 403: ErrorSerializer})
     def get(self, request):
         access = request.auth
-        body = {"sub": access.token["sub"], "scope": access.token["scope"],
-                **identity_claims(request.user, access.scopes)}
+        body = {
+            "sub": access.token["sub"],
+            "scope": access.token["scope"],
+            **identity_claims(request.user, access.scopes),
+        }
         response = Response(MeSerializer(body).data)
         response["Cache-Control"] = "no-store"
         return response

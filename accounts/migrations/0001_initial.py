@@ -14,69 +14,188 @@ import accounts.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('email', accounts.pii.fields.EncryptedPIIEmailField(max_length=254, validators=[accounts.validators.reject_control_characters], verbose_name='email address')),
-                ('name', accounts.pii.fields.EncryptedPIICharField(blank=True, default='', max_length=150, validators=[accounts.validators.reject_control_characters], verbose_name='name')),
-                ('email_index', models.CharField(editable=False, help_text='HMAC-SHA256 of the normalised email under the blind-index key.', max_length=64, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_staff', models.BooleanField(default=False)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "email",
+                    accounts.pii.fields.EncryptedPIIEmailField(
+                        max_length=254,
+                        validators=[accounts.validators.reject_control_characters],
+                        verbose_name="email address",
+                    ),
+                ),
+                (
+                    "name",
+                    accounts.pii.fields.EncryptedPIICharField(
+                        blank=True,
+                        default="",
+                        max_length=150,
+                        validators=[accounts.validators.reject_control_characters],
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "email_index",
+                    models.CharField(
+                        editable=False,
+                        help_text="HMAC-SHA256 of the normalised email under the blind-index key.",
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("is_staff", models.BooleanField(default=False)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'permissions': [('view_pii', 'Can view personal data (email, name) in clear')],
+                "permissions": [("view_pii", "Can view personal data (email, name) in clear")],
             },
             managers=[
-                ('objects', accounts.models.users.UserManager()),
+                ("objects", accounts.models.users.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('event_type', models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session')], db_index=True, max_length=40)),
-                ('client_id', models.CharField(blank=True, help_text='Partner site, where relevant.', max_length=100)),
-                ('sid', models.CharField(blank=True, max_length=64)),
-                ('network_id', models.CharField(blank=True, max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict, help_text='Non-personal context (ids, reasons).')),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, help_text='Staff member who acted, for admin events.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("registration", "Registration"),
+                            ("login_success", "Login Success"),
+                            ("login_failure", "Login Failure"),
+                            ("logout", "Logout"),
+                            ("password_change", "Password Change"),
+                            ("account_locked", "Account Locked"),
+                            ("session_ended", "Session Ended"),
+                            ("admin_viewed_pii", "Admin Viewed Pii"),
+                            ("admin_terminated_session", "Admin Terminated Session"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("client_id", models.CharField(blank=True, help_text="Partner site, where relevant.", max_length=100)),
+                ("sid", models.CharField(blank=True, max_length=64)),
+                ("network_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "detail",
+                    models.JSONField(blank=True, default=dict, help_text="Non-personal context (ids, reasons)."),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Staff member who acted, for admin events.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SSOSession',
+            name="SSOSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sid', models.CharField(default=accounts.models.sessions.new_sid, editable=False, max_length=64, unique=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('logout', 'signed out'), ('signed_out_elsewhere', 'signed out from another session'), ('signed_out_everywhere', 'signed out everywhere'), ('password_changed', 'password changed'), ('admin_terminated', 'terminated by an administrator')], max_length=32)),
-                ('network_id', models.CharField(blank=True, help_text='Reduced network identifier (truncated IP).', max_length=64)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sso_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sid",
+                    models.CharField(
+                        default=accounts.models.sessions.new_sid, editable=False, max_length=64, unique=True
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("logout", "signed out"),
+                            ("signed_out_elsewhere", "signed out from another session"),
+                            ("signed_out_everywhere", "signed out everywhere"),
+                            ("password_changed", "password changed"),
+                            ("admin_terminated", "terminated by an administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "network_id",
+                    models.CharField(blank=True, help_text="Reduced network identifier (truncated IP).", max_length=64),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sso_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SSO session',
-                'indexes': [models.Index(fields=['user', 'ended_at'], name='accounts_ss_user_id_f0c5d2_idx')],
+                "verbose_name": "SSO session",
+                "indexes": [models.Index(fields=["user", "ended_at"], name="accounts_ss_user_id_f0c5d2_idx")],
             },
         ),
     ]

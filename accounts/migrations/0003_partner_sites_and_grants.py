@@ -8,109 +8,232 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_cache_table'),
-        ('token_blacklist', '0013_alter_blacklistedtoken_options_and_more'),
+        ("accounts", "0002_cache_table"),
+        ("token_blacklist", "0013_alter_blacklistedtoken_options_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartnerSite',
+            name="PartnerSite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9._-]{1,100}$', "Use letters, digits, '.', '_' or '-'.")])),
-                ('name', models.CharField(max_length=100)),
-                ('client_type', models.CharField(choices=[('confidential', 'Confidential'), ('public', 'Public')], default='confidential', max_length=12)),
-                ('client_secret_hash', models.CharField(blank=True, editable=False, max_length=80)),
-                ('redirect_uris', models.JSONField(default=list, help_text='Exact redirect URIs.')),
-                ('post_logout_redirect_uris', models.JSONField(blank=True, default=list)),
-                ('backchannel_logout_uri', models.URLField(blank=True)),
-                ('allowed_scopes', models.JSONField(default=list)),
-                ('allowed_cors_origins', models.JSONField(blank=True, default=list)),
-                ('subject_type', models.CharField(choices=[('public', 'Public'), ('pairwise', 'Pairwise')], default='public', max_length=8)),
-                ('first_party', models.BooleanField(default=False, help_text='Trusted site of ours: no consent page.')),
-                ('vendor_group', models.CharField(blank=True, help_text='Native apps of one vendor.', max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "client_id",
+                    models.CharField(
+                        max_length=100,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9._-]{1,100}$", "Use letters, digits, '.', '_' or '-'."
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "client_type",
+                    models.CharField(
+                        choices=[("confidential", "Confidential"), ("public", "Public")],
+                        default="confidential",
+                        max_length=12,
+                    ),
+                ),
+                ("client_secret_hash", models.CharField(blank=True, editable=False, max_length=80)),
+                ("redirect_uris", models.JSONField(default=list, help_text="Exact redirect URIs.")),
+                ("post_logout_redirect_uris", models.JSONField(blank=True, default=list)),
+                ("backchannel_logout_uri", models.URLField(blank=True)),
+                ("allowed_scopes", models.JSONField(default=list)),
+                ("allowed_cors_origins", models.JSONField(blank=True, default=list)),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[("public", "Public"), ("pairwise", "Pairwise")], default="public", max_length=8
+                    ),
+                ),
+                ("first_party", models.BooleanField(default=False, help_text="Trusted site of ours: no consent page.")),
+                ("vendor_group", models.CharField(blank=True, help_text="Native apps of one vendor.", max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'partner site',
+                "verbose_name": "partner site",
             },
         ),
         migrations.AddField(
-            model_name='ssosession',
-            name='auth_time',
-            field=models.DateTimeField(default=django.utils.timezone.now, help_text='Last password authentication.'),
+            model_name="ssosession",
+            name="auth_time",
+            field=models.DateTimeField(default=django.utils.timezone.now, help_text="Last password authentication."),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='event_type',
-            field=models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session'), ('consent_granted', 'Consent Granted'), ('consent_withdrawn', 'Consent Withdrawn'), ('token_issued', 'Token Issued'), ('refresh_token_reuse', 'Refresh Token Reuse'), ('authorization_code_reuse', 'Authorization Code Reuse'), ('token_revoked', 'Token Revoked')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("login_success", "Login Success"),
+                    ("login_failure", "Login Failure"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password Change"),
+                    ("account_locked", "Account Locked"),
+                    ("session_ended", "Session Ended"),
+                    ("admin_viewed_pii", "Admin Viewed Pii"),
+                    ("admin_terminated_session", "Admin Terminated Session"),
+                    ("consent_granted", "Consent Granted"),
+                    ("consent_withdrawn", "Consent Withdrawn"),
+                    ("token_issued", "Token Issued"),
+                    ("refresh_token_reuse", "Refresh Token Reuse"),
+                    ("authorization_code_reuse", "Authorization Code Reuse"),
+                    ("token_revoked", "Token Revoked"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='ssosession',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('logout', 'signed out'), ('signed_out_elsewhere', 'signed out from another session'), ('signed_out_everywhere', 'signed out everywhere'), ('password_changed', 'password changed'), ('admin_terminated', 'terminated by an administrator'), ('refresh_token_reuse', 'a rotated refresh token was used again')], max_length=32),
+            model_name="ssosession",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("logout", "signed out"),
+                    ("signed_out_elsewhere", "signed out from another session"),
+                    ("signed_out_everywhere", "signed out everywhere"),
+                    ("password_changed", "password changed"),
+                    ("admin_terminated", "terminated by an administrator"),
+                    ("refresh_token_reuse", "a rotated refresh token was used again"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='AuthorizationCode',
+            name="AuthorizationCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=64, unique=True)),
-                ('redirect_uri', models.TextField()),
-                ('scope', models.TextField()),
-                ('nonce', models.CharField(blank=True, max_length=255)),
-                ('code_challenge', models.CharField(max_length=128)),
-                ('auth_time', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_access_jti', models.CharField(blank=True, max_length=64)),
-                ('issued_refresh', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='token_blacklist.outstandingtoken')),
-                ('sso_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.ssosession')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.partnersite')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code_hash", models.CharField(max_length=64, unique=True)),
+                ("redirect_uri", models.TextField()),
+                ("scope", models.TextField()),
+                ("nonce", models.CharField(blank=True, max_length=255)),
+                ("code_challenge", models.CharField(max_length=128)),
+                ("auth_time", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_access_jti", models.CharField(blank=True, max_length=64)),
+                (
+                    "issued_refresh",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="token_blacklist.outstandingtoken",
+                    ),
+                ),
+                (
+                    "sso_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.ssosession"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.partnersite"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scopes', models.JSONField(default=list)),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='accounts.partnersite')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scopes", models.JSONField(default=list)),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="accounts.partnersite"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'site'), name='one_consent_per_user_and_site')],
+                "constraints": [models.UniqueConstraint(fields=("user", "site"), name="one_consent_per_user_and_site")],
             },
         ),
         migrations.CreateModel(
-            name='RefreshTokenRecord',
+            name="RefreshTokenRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.TextField()),
-                ('rotated_at', models.DateTimeField(blank=True, help_text='Set when exchanged for a newer token.', null=True)),
-                ('outstanding', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sso_record', to='token_blacklist.outstandingtoken')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.partnersite')),
-                ('sso_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refresh_tokens', to='accounts.ssosession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scope", models.TextField()),
+                (
+                    "rotated_at",
+                    models.DateTimeField(blank=True, help_text="Set when exchanged for a newer token.", null=True),
+                ),
+                (
+                    "outstanding",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sso_record",
+                        to="token_blacklist.outstandingtoken",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.partnersite"
+                    ),
+                ),
+                (
+                    "sso_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refresh_tokens",
+                        to="accounts.ssosession",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['sso_session'], name='accounts_re_sso_ses_1cbe3b_idx')],
+                "indexes": [models.Index(fields=["sso_session"], name="accounts_re_sso_ses_1cbe3b_idx")],
             },
         ),
         migrations.CreateModel(
-            name='SessionSite',
+            name="SessionSite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.partnersite')),
-                ('sso_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='site_links', to='accounts.ssosession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.partnersite"
+                    ),
+                ),
+                (
+                    "sso_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="site_links", to="accounts.ssosession"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('sso_session', 'site'), name='one_link_per_session_and_site')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("sso_session", "site"), name="one_link_per_session_and_site")
+                ],
             },
         ),
     ]

@@ -6,36 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_partner_sites_and_grants'),
+        ("accounts", "0003_partner_sites_and_grants"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='event_type',
-            field=models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session'), ('consent_granted', 'Consent Granted'), ('consent_withdrawn', 'Consent Withdrawn'), ('token_issued', 'Token Issued'), ('refresh_token_reuse', 'Refresh Token Reuse'), ('authorization_code_reuse', 'Authorization Code Reuse'), ('token_revoked', 'Token Revoked'), ('backchannel_logout_delivered', 'Backchannel Logout Delivered'), ('backchannel_logout_failed', 'Backchannel Logout Failed')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("login_success", "Login Success"),
+                    ("login_failure", "Login Failure"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password Change"),
+                    ("account_locked", "Account Locked"),
+                    ("session_ended", "Session Ended"),
+                    ("admin_viewed_pii", "Admin Viewed Pii"),
+                    ("admin_terminated_session", "Admin Terminated Session"),
+                    ("consent_granted", "Consent Granted"),
+                    ("consent_withdrawn", "Consent Withdrawn"),
+                    ("token_issued", "Token Issued"),
+                    ("refresh_token_reuse", "Refresh Token Reuse"),
+                    ("authorization_code_reuse", "Authorization Code Reuse"),
+                    ("token_revoked", "Token Revoked"),
+                    ("backchannel_logout_delivered", "Backchannel Logout Delivered"),
+                    ("backchannel_logout_failed", "Backchannel Logout Failed"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='LogoutDelivery',
+            name="LogoutDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sid', models.CharField(max_length=64)),
-                ('sub', models.CharField(help_text='The subject as this site knows it (pairwise or public).', max_length=100)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'gave up')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logout_deliveries', to='accounts.partnersite')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sid", models.CharField(max_length=64)),
+                (
+                    "sub",
+                    models.CharField(
+                        help_text="The subject as this site knows it (pairwise or public).", max_length=100
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("delivered", "Delivered"), ("failed", "gave up")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logout_deliveries",
+                        to="accounts.partnersite",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'back-channel logout delivery',
-                'verbose_name_plural': 'back-channel logout deliveries',
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='accounts_lo_status_430663_idx')],
-                'constraints': [models.UniqueConstraint(fields=('site', 'sid'), name='one_logout_per_site_and_session')],
+                "verbose_name": "back-channel logout delivery",
+                "verbose_name_plural": "back-channel logout deliveries",
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="accounts_lo_status_430663_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("site", "sid"), name="one_logout_per_site_and_session")
+                ],
             },
         ),
     ]

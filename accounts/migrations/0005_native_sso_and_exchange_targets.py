@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_logout_outbox'),
+        ("accounts", "0004_logout_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partnersite',
-            name='delegation_actors',
-            field=models.JSONField(blank=True, default=list, help_text='client_ids that may act for users at this site (RFC 8693 act).'),
+            model_name="partnersite",
+            name="delegation_actors",
+            field=models.JSONField(
+                blank=True, default=list, help_text="client_ids that may act for users at this site (RFC 8693 act)."
+            ),
         ),
         migrations.AddField(
-            model_name='partnersite',
-            name='native_sso',
-            field=models.BooleanField(default=False, help_text="May share sessions with its vendor group's apps (device_sso)."),
+            model_name="partnersite",
+            name="native_sso",
+            field=models.BooleanField(
+                default=False, help_text="May share sessions with its vendor group's apps (device_sso)."
+            ),
         ),
         migrations.AddField(
-            model_name='partnersite',
-            name='resource_uri',
-            field=models.URLField(blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707)."),
+            model_name="partnersite",
+            name="resource_uri",
+            field=models.URLField(
+                blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707)."
+            ),
         ),
     ]

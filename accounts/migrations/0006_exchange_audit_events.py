@@ -4,15 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_native_sso_and_exchange_targets'),
+        ("accounts", "0005_native_sso_and_exchange_targets"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='event_type',
-            field=models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session'), ('consent_granted', 'Consent Granted'), ('consent_withdrawn', 'Consent Withdrawn'), ('token_issued', 'Token Issued'), ('refresh_token_reuse', 'Refresh Token Reuse'), ('authorization_code_reuse', 'Authorization Code Reuse'), ('token_revoked', 'Token Revoked'), ('token_exchange_refused', 'Token Exchange Refused'), ('backchannel_logout_delivered', 'Backchannel Logout Delivered'), ('backchannel_logout_failed', 'Backchannel Logout Failed')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("login_success", "Login Success"),
+                    ("login_failure", "Login Failure"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password Change"),
+                    ("account_locked", "Account Locked"),
+                    ("session_ended", "Session Ended"),
+                    ("admin_viewed_pii", "Admin Viewed Pii"),
+                    ("admin_terminated_session", "Admin Terminated Session"),
+                    ("consent_granted", "Consent Granted"),
+                    ("consent_withdrawn", "Consent Withdrawn"),
+                    ("token_issued", "Token Issued"),
+                    ("refresh_token_reuse", "Refresh Token Reuse"),
+                    ("authorization_code_reuse", "Authorization Code Reuse"),
+                    ("token_revoked", "Token Revoked"),
+                    ("token_exchange_refused", "Token Exchange Refused"),
+                    ("backchannel_logout_delivered", "Backchannel Logout Delivered"),
+                    ("backchannel_logout_failed", "Backchannel Logout Failed"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]

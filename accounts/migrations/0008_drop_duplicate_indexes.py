@@ -6,43 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_revoked_access_tokens'),
+        ("accounts", "0007_revoked_access_tokens"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='refreshtokenrecord',
-            name='accounts_re_sso_ses_1cbe3b_idx',
+            model_name="refreshtokenrecord",
+            name="accounts_re_sso_ses_1cbe3b_idx",
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='event_type',
-            field=models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session'), ('consent_granted', 'Consent Granted'), ('consent_withdrawn', 'Consent Withdrawn'), ('token_issued', 'Token Issued'), ('refresh_token_reuse', 'Refresh Token Reuse'), ('authorization_code_reuse', 'Authorization Code Reuse'), ('token_revoked', 'Token Revoked'), ('token_exchange_refused', 'Token Exchange Refused'), ('backchannel_logout_delivered', 'Backchannel Logout Delivered'), ('backchannel_logout_failed', 'Backchannel Logout Failed')], max_length=40),
+            model_name="auditevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("login_success", "Login Success"),
+                    ("login_failure", "Login Failure"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password Change"),
+                    ("account_locked", "Account Locked"),
+                    ("session_ended", "Session Ended"),
+                    ("admin_viewed_pii", "Admin Viewed Pii"),
+                    ("admin_terminated_session", "Admin Terminated Session"),
+                    ("consent_granted", "Consent Granted"),
+                    ("consent_withdrawn", "Consent Withdrawn"),
+                    ("token_issued", "Token Issued"),
+                    ("refresh_token_reuse", "Refresh Token Reuse"),
+                    ("authorization_code_reuse", "Authorization Code Reuse"),
+                    ("token_revoked", "Token Revoked"),
+                    ("token_exchange_refused", "Token Exchange Refused"),
+                    ("backchannel_logout_delivered", "Backchannel Logout Delivered"),
+                    ("backchannel_logout_failed", "Backchannel Logout Failed"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='consent',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL),
+            model_name="consent",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="consents",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='logoutdelivery',
-            name='site',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='logout_deliveries', to='accounts.partnersite'),
+            model_name="logoutdelivery",
+            name="site",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="logout_deliveries",
+                to="accounts.partnersite",
+            ),
         ),
         migrations.AlterField(
-            model_name='sessionsite',
-            name='sso_session',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='site_links', to='accounts.ssosession'),
+            model_name="sessionsite",
+            name="sso_session",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="site_links",
+                to="accounts.ssosession",
+            ),
         ),
         migrations.AlterField(
-            model_name='ssosession',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sso_sessions', to=settings.AUTH_USER_MODEL),
+            model_name="ssosession",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sso_sessions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['event_type'], name='auditevent_event_type'),
+            model_name="auditevent",
+            index=models.Index(fields=["event_type"], name="auditevent_event_type"),
         ),
     ]

@@ -12,44 +12,101 @@ def end_browser_sessions_stored_by_key(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sessions', '0001_initial'),
-        ('accounts', '0008_drop_duplicate_indexes'),
+        ("sessions", "0001_initial"),
+        ("accounts", "0008_drop_duplicate_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partnersite',
-            name='exchange_clients',
-            field=models.JSONField(blank=True, default=list, help_text="client_ids that may exchange a user's token for one for this site."),
+            model_name="partnersite",
+            name="exchange_clients",
+            field=models.JSONField(
+                blank=True, default=list, help_text="client_ids that may exchange a user's token for one for this site."
+            ),
         ),
         migrations.AddField(
-            model_name='partnersite',
-            name='legacy_client_ids',
-            field=models.JSONField(blank=True, default=list, help_text='Legacy provider client_ids whose refresh tokens this site may migrate.'),
+            model_name="partnersite",
+            name="legacy_client_ids",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Legacy provider client_ids whose refresh tokens this site may migrate.",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='event_type',
-            field=models.CharField(choices=[('registration', 'Registration'), ('login_success', 'Login Success'), ('login_failure', 'Login Failure'), ('logout', 'Logout'), ('password_change', 'Password Change'), ('account_locked', 'Account Locked'), ('session_ended', 'Session Ended'), ('admin_viewed_pii', 'Admin Viewed Pii'), ('admin_terminated_session', 'Admin Terminated Session'), ('consent_granted', 'Consent Granted'), ('consent_withdrawn', 'Consent Withdrawn'), ('token_issued', 'Token Issued'), ('refresh_token_reuse', 'Refresh Token Reuse'), ('authorization_code_reuse', 'Authorization Code Reuse'), ('token_revoked', 'Token Revoked'), ('token_exchange_refused', 'Token Exchange Refused'), ('backchannel_logout_delivered', 'Backchannel Logout Delivered'), ('backchannel_logout_failed', 'Backchannel Logout Failed'), ('grant_ended', 'Grant Ended'), ('account_disabled', 'Account Disabled'), ('registration_throttled', 'Registration Throttled')], max_length=40),
+            model_name="auditevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("login_success", "Login Success"),
+                    ("login_failure", "Login Failure"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password Change"),
+                    ("account_locked", "Account Locked"),
+                    ("session_ended", "Session Ended"),
+                    ("admin_viewed_pii", "Admin Viewed Pii"),
+                    ("admin_terminated_session", "Admin Terminated Session"),
+                    ("consent_granted", "Consent Granted"),
+                    ("consent_withdrawn", "Consent Withdrawn"),
+                    ("token_issued", "Token Issued"),
+                    ("refresh_token_reuse", "Refresh Token Reuse"),
+                    ("authorization_code_reuse", "Authorization Code Reuse"),
+                    ("token_revoked", "Token Revoked"),
+                    ("token_exchange_refused", "Token Exchange Refused"),
+                    ("backchannel_logout_delivered", "Backchannel Logout Delivered"),
+                    ("backchannel_logout_failed", "Backchannel Logout Failed"),
+                    ("grant_ended", "Grant Ended"),
+                    ("account_disabled", "Account Disabled"),
+                    ("registration_throttled", "Registration Throttled"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='ssosession',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('logout', 'signed out'), ('signed_out_elsewhere', 'signed out from another session'), ('signed_out_everywhere', 'signed out everywhere'), ('password_changed', 'password changed'), ('account_disabled', 'account disabled'), ('admin_terminated', 'terminated by an administrator'), ('refresh_token_reuse', 'a rotated refresh token was used again')], max_length=32),
+            model_name="ssosession",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("logout", "signed out"),
+                    ("signed_out_elsewhere", "signed out from another session"),
+                    ("signed_out_everywhere", "signed out everywhere"),
+                    ("password_changed", "password changed"),
+                    ("account_disabled", "account disabled"),
+                    ("admin_terminated", "terminated by an administrator"),
+                    ("refresh_token_reuse", "a rotated refresh token was used again"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='EndedGrant',
+            name="EndedGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ended_at', models.DateTimeField()),
-                ('reason', models.CharField(max_length=32)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.partnersite')),
-                ('sso_session', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.ssosession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ended_at", models.DateTimeField()),
+                ("reason", models.CharField(max_length=32)),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.partnersite"
+                    ),
+                ),
+                (
+                    "sso_session",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.ssosession",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('sso_session', 'site'), name='one_ended_grant_per_session_and_site')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("sso_session", "site"), name="one_ended_grant_per_session_and_site")
+                ],
             },
         ),
         migrations.RunPython(end_browser_sessions_stored_by_key, migrations.RunPython.noop),

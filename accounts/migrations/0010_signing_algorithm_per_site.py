@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_security_fixes'),
+        ("accounts", "0009_security_fixes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partnersite',
-            name='id_token_signed_response_alg',
-            field=models.CharField(choices=[('RS256', 'RS256'), ('ES256', 'ES256'), ('EdDSA', 'EdDSA')], default='RS256', help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).", max_length=10),
+            model_name="partnersite",
+            name="id_token_signed_response_alg",
+            field=models.CharField(
+                choices=[("RS256", "RS256"), ("ES256", "ES256"), ("EdDSA", "EdDSA")],
+                default="RS256",
+                help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).",
+                max_length=10,
+            ),
         ),
     ]

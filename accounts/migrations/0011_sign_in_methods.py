@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0010_signing_algorithm_per_site'),
+        ("accounts", "0010_signing_algorithm_per_site"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ssosession',
-            name='auth_methods',
-            field=models.CharField(blank=True, default='pwd', max_length=64),
+            model_name="ssosession",
+            name="auth_methods",
+            field=models.CharField(blank=True, default="pwd", max_length=64),
         ),
     ]

@@ -6,6 +6,17 @@ from accounts.models.sites import Consent, PartnerSite, SessionSite
 from accounts.models.users import User, UserManager
 
 __all__ = [
-    "AuditEvent", "AuthorizationCode", "Consent", "EndedGrant", "LogoutDelivery", "PartnerSite", "RefreshTokenRecord", "RevokedAccessToken",
-    "SSOSession", "SessionSite", "User", "UserManager", "token_digest",
+    "AuditEvent",
+    "AuthorizationCode",
+    "Consent",
+    "EndedGrant",
+    "LogoutDelivery",
+    "PartnerSite",
+    "RefreshTokenRecord",
+    "RevokedAccessToken",
+    "SSOSession",
+    "SessionSite",
+    "User",
+    "UserManager",
+    "token_digest",
 ]

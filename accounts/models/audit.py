@@ -41,12 +41,21 @@ class AuditEvent(models.Model):
     event_type = models.CharField(max_length=40, choices=EventType.choices)
     # No foreign-key constraint: the trail must outlive the account it is about.
     user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-        related_name="+", help_text="Staff member who acted, for admin events.",
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        help_text="Staff member who acted, for admin events.",
     )
     client_id = models.CharField(max_length=100, blank=True, help_text="Partner site, where relevant.")
     sid = models.CharField(max_length=64, blank=True)

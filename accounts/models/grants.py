@@ -31,7 +31,9 @@ class AuthorizationCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     # What the first use issued, revoked if the code is ever presented again.
-    issued_refresh = models.ForeignKey(OutstandingToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_refresh = models.ForeignKey(
+        OutstandingToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     issued_access_jti = models.CharField(max_length=64, blank=True)
 
 
@@ -67,4 +69,6 @@ class EndedGrant(models.Model):
     reason = models.CharField(max_length=32)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["sso_session", "site"], name="one_ended_grant_per_session_and_site")]
+        constraints = [
+            models.UniqueConstraint(fields=["sso_session", "site"], name="one_ended_grant_per_session_and_site")
+        ]

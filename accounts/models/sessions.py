@@ -40,9 +40,7 @@ class SSOSession(models.Model):
     last_used_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
-    network_id = models.CharField(
-        max_length=64, blank=True, help_text="Reduced network identifier (truncated IP)."
-    )
+    network_id = models.CharField(max_length=64, blank=True, help_text="Reduced network identifier (truncated IP).")
     # How the user proved who they are at auth_time (RFC 8176 amr values, space-separated).
     auth_methods = models.CharField(max_length=64, blank=True, default="pwd")
 

@@ -49,19 +49,29 @@ class PartnerSite(models.Model):
     subject_type = models.CharField(max_length=8, choices=SubjectType.choices, default=SubjectType.PUBLIC)
     first_party = models.BooleanField(default=False, help_text="Trusted site of ours: no consent page.")
     vendor_group = models.CharField(max_length=100, blank=True, help_text="Native apps of one vendor.")
-    native_sso = models.BooleanField(default=False, help_text="May share sessions with its vendor group's apps (device_sso).")
-    resource_uri = models.URLField(blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707).")
+    native_sso = models.BooleanField(
+        default=False, help_text="May share sessions with its vendor group's apps (device_sso)."
+    )
+    resource_uri = models.URLField(
+        blank=True, help_text="Identifier of this site's API as a token-exchange target (RFC 8707)."
+    )
     # RFC 8693 section 5: which callers may obtain tokens for this site; none unless named.
-    exchange_clients = models.JSONField(default=list, blank=True,
-                                        help_text="client_ids that may exchange a user's token for one for this site.")
-    delegation_actors = models.JSONField(default=list, blank=True,
-                                         help_text="client_ids that may act for users at this site (RFC 8693 act).")
-    legacy_client_ids = models.JSONField(default=list, blank=True,
-                                         help_text="Legacy provider client_ids whose refresh tokens this site may migrate.")
+    exchange_clients = models.JSONField(
+        default=list, blank=True, help_text="client_ids that may exchange a user's token for one for this site."
+    )
+    delegation_actors = models.JSONField(
+        default=list, blank=True, help_text="client_ids that may act for users at this site (RFC 8693 act)."
+    )
+    legacy_client_ids = models.JSONField(
+        default=list, blank=True, help_text="Legacy provider client_ids whose refresh tokens this site may migrate."
+    )
     # OpenID Connect Dynamic Client Registration section 2: what the site's tokens are signed with.
     id_token_signed_response_alg = models.CharField(
-        max_length=10, choices=[(alg, alg) for alg in SIGNING_ALGORITHMS], default="RS256",
-        help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).")
+        max_length=10,
+        choices=[(alg, alg) for alg in SIGNING_ALGORITHMS],
+        default="RS256",
+        help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

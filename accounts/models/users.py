@@ -57,14 +57,12 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = EncryptedPIIEmailField(
-        "email address", max_length=254, validators=[reject_control_characters]
-    )
-    name = EncryptedPIICharField(
-        "name", max_length=150, blank=True, default="", validators=[reject_control_characters]
-    )
+    email = EncryptedPIIEmailField("email address", max_length=254, validators=[reject_control_characters])
+    name = EncryptedPIICharField("name", max_length=150, blank=True, default="", validators=[reject_control_characters])
     email_index = models.CharField(
-        max_length=64, unique=True, editable=False,
+        max_length=64,
+        unique=True,
+        editable=False,
         help_text="HMAC-SHA256 of the normalised email under the blind-index key.",
     )
     is_active = models.BooleanField(default=True)

@@ -57,8 +57,9 @@ def check_access_token(token: SSOAccessToken, *, audience: str | None = None) ->
     if audience_site is None or active_site(client_id) is None:
         raise InvalidAccessToken("The token's audience is not a registered site.")
     sid = internal_sid(token.get("sid"), audience_site)
-    if sid is None or denylist.access_token_denied(token["jti"], sid, client_ids={client_id, aud},
-                                                   issued_at=int(token.get("iat", 0))):
+    if sid is None or denylist.access_token_denied(
+        token["jti"], sid, client_ids={client_id, aud}, issued_at=int(token.get("iat", 0))
+    ):
         raise InvalidAccessToken("The token's session has ended or the token was revoked.")
     session = SSOSession.objects.select_related("user").filter(sid=sid, ended_at__isnull=True).first()
     if session is None or not session.user.is_active:
@@ -69,8 +70,12 @@ def check_access_token(token: SSOAccessToken, *, audience: str | None = None) ->
 def verify_client_token(raw: str, client_id: str) -> SSOAccessToken:
     """The client ``client_id``'s own token (client_credentials): no user, no session."""
     token = _parsed(raw)
-    if (token.get("sub") != client_id or token.get("client_id") != client_id or token.get("aud") != client_id
-            or "sid" in token):
+    if (
+        token.get("sub") != client_id
+        or token.get("client_id") != client_id
+        or token.get("aud") != client_id
+        or "sid" in token
+    ):
         raise InvalidAccessToken("The token is not this client's own client_credentials token.")
     if active_site(client_id) is None or denylist.access_token_revoked(token["jti"]):
         raise InvalidAccessToken("The token was revoked.")

@@ -28,8 +28,19 @@ from accounts.site_grants import GrantEndReason, end_site_grant
 
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
 PROMPTS = {"none", "login", "consent", "select_account"}
-SINGLE_VALUED = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
-                 "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode")
+SINGLE_VALUED = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "response_mode",
+)
 
 
 class AuthorizationPageError(Exception):
@@ -159,16 +170,26 @@ def grant_consent(areq: AuthorizationRequest, sso_session: SSOSession, request=N
         consent.scopes = sorted(set(consent.scopes) | set(areq.scopes))
         consent.granted_at = timezone.now()
         consent.save(update_fields=["scopes", "granted_at"])
-    record_event(EventType.CONSENT_GRANTED, user=sso_session.user, client_id=areq.site.client_id,
-                 request=request, scopes=sorted(areq.scopes))
+    record_event(
+        EventType.CONSENT_GRANTED,
+        user=sso_session.user,
+        client_id=areq.site.client_id,
+        request=request,
+        scopes=sorted(areq.scopes),
+    )
 
 
 def withdraw_consent(consent: Consent, request=None) -> None:
     """The site's grant ends at once in every session of the user (its tokens,
     device secrets, a back-channel logout), and it must ask again (DESIGN.md section 5)."""
     with transaction.atomic():
-        end_site_grant(consent.site, SSOSession.objects.active().filter(user=consent.user).select_related("user"),
-                       GrantEndReason.CONSENT_WITHDRAWN, notify=True, request=request)
+        end_site_grant(
+            consent.site,
+            SSOSession.objects.active().filter(user=consent.user).select_related("user"),
+            GrantEndReason.CONSENT_WITHDRAWN,
+            notify=True,
+            request=request,
+        )
         record_event(EventType.CONSENT_WITHDRAWN, user=consent.user, client_id=consent.site.client_id, request=request)
         consent.delete()
 
@@ -180,11 +201,19 @@ def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession)
     if "consent" in areq.prompt:
         return None
     code, now = secrets.token_urlsafe(32), timezone.now()
-    written = store.current().insert_code_if_consented(store.NewCode(
-        site=areq.site, sso_session=sso_session, scopes=tuple(areq.scopes), code_hash=token_digest(code),
-        redirect_uri=areq.redirect_uri, nonce=areq.nonce, code_challenge=areq.code_challenge,
-        created_at=now, expires_at=now + sso_settings().authorization_code_lifetime,
-    ))
+    written = store.current().insert_code_if_consented(
+        store.NewCode(
+            site=areq.site,
+            sso_session=sso_session,
+            scopes=tuple(areq.scopes),
+            code_hash=token_digest(code),
+            redirect_uri=areq.redirect_uri,
+            nonce=areq.nonce,
+            code_challenge=areq.code_challenge,
+            created_at=now,
+            expires_at=now + sso_settings().authorization_code_lifetime,
+        )
+    )
     return areq.redirect_with({"code": code}) if written.ok else None
 
 
@@ -197,9 +226,16 @@ def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession
     # so the two need no transaction (two more round trips).
     link_session_to_site(sso_session, areq.site)
     AuthorizationCode.objects.create(
-        code_hash=token_digest(code), site=areq.site, user=sso_session.user, sso_session=sso_session,
-        redirect_uri=areq.redirect_uri, scope=" ".join(areq.scopes), nonce=areq.nonce,
-        code_challenge=areq.code_challenge, auth_time=sso_session.auth_time,
-        created_at=now, expires_at=now + sso_settings().authorization_code_lifetime,
+        code_hash=token_digest(code),
+        site=areq.site,
+        user=sso_session.user,
+        sso_session=sso_session,
+        redirect_uri=areq.redirect_uri,
+        scope=" ".join(areq.scopes),
+        nonce=areq.nonce,
+        code_challenge=areq.code_challenge,
+        auth_time=sso_session.auth_time,
+        created_at=now,
+        expires_at=now + sso_settings().authorization_code_lifetime,
     )
     return areq.redirect_with({"code": code})

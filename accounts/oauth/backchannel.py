@@ -36,7 +36,11 @@ def queue_logout_deliveries(sso_session: SSOSession) -> list[int]:
 
     Called inside the transaction that ends the session.
     """
-    links = SessionSite.objects.filter(sso_session=sso_session).select_related("site").exclude(site__backchannel_logout_uri="")
+    links = (
+        SessionSite.objects.filter(sso_session=sso_session)
+        .select_related("site")
+        .exclude(site__backchannel_logout_uri="")
+    )
     return [_queue(link.site, sso_session, link.first_at) for link in links]
 
 
@@ -50,7 +54,8 @@ def queue_site_logouts(site: PartnerSite, sso_sessions: list[SSOSession]) -> lis
 
 def _queue(site: PartnerSite, sso_session: SSOSession, linked_at) -> int:
     delivery, created = LogoutDelivery.objects.get_or_create(
-        site=site, sid=sso_session.sid, defaults={"sub": subject_for(sso_session.user, site)})
+        site=site, sid=sso_session.sid, defaults={"sub": subject_for(sso_session.user, site)}
+    )
     if not created and delivery.created_at < linked_at:
         # Told once already, and signed in to the site again since: tell it again.
         now = timezone.now()
@@ -73,8 +78,9 @@ class DeliveryFailed(Exception):
 
 
 def _post_logout_token(uri: str, logout_token: str) -> None:
-    status, _ = post_form(uri, {"logout_token": logout_token}, headers={"Cache-Control": "no-cache"},
-                          timeout=DELIVERY_TIMEOUT_SECONDS)
+    status, _ = post_form(
+        uri, {"logout_token": logout_token}, headers={"Cache-Control": "no-cache"}, timeout=DELIVERY_TIMEOUT_SECONDS
+    )
     if status != 200:  # section 2.8: 200 is the acknowledgement; a redirect is not followed
         raise DeliveryFailed(f"HTTP {status}")
 
@@ -89,8 +95,12 @@ def attempt_delivery(delivery_id: int) -> bool:
         # Lock the delivery row only: locking the joined site row too would make every
         # attempt skip while any other transaction holds a key-share lock on the site
         # (each sign-in and logout at that site does), leaving deliveries unattempted.
-        delivery = (LogoutDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("site").filter(pk=delivery_id, status=LogoutDelivery.Status.PENDING).first())
+        delivery = (
+            LogoutDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("site")
+            .filter(pk=delivery_id, status=LogoutDelivery.Status.PENDING)
+            .first()
+        )
         if delivery is None:
             return False
         delivery.attempts += 1
@@ -101,24 +111,35 @@ def attempt_delivery(delivery_id: int) -> bool:
             delivery.last_error = str(error)[:300]
             if now - delivery.created_at > GIVE_UP_AFTER:
                 delivery.status = LogoutDelivery.Status.FAILED
-                record_event(EventType.BACKCHANNEL_LOGOUT_FAILED, client_id=delivery.site.client_id,
-                             sid=delivery.sid, attempts=delivery.attempts)
+                record_event(
+                    EventType.BACKCHANNEL_LOGOUT_FAILED,
+                    client_id=delivery.site.client_id,
+                    sid=delivery.sid,
+                    attempts=delivery.attempts,
+                )
             delivery.next_attempt_at = now + _backoff(delivery.attempts)
             logger.info("back-channel logout to %s failed (attempt %d)", delivery.site.client_id, delivery.attempts)
         else:
             delivery.status = LogoutDelivery.Status.DELIVERED
             delivery.delivered_at = now
             delivery.last_error = ""
-            record_event(EventType.BACKCHANNEL_LOGOUT_DELIVERED, client_id=delivery.site.client_id,
-                         sid=delivery.sid, attempts=delivery.attempts)
+            record_event(
+                EventType.BACKCHANNEL_LOGOUT_DELIVERED,
+                client_id=delivery.site.client_id,
+                sid=delivery.sid,
+                attempts=delivery.attempts,
+            )
         delivery.save()
     return delivery.status == LogoutDelivery.Status.DELIVERED
 
 
 def deliver_due_logouts(limit: int = 100) -> tuple[int, int]:
     """Attempt every pending delivery that is due; returns (delivered, still pending)."""
-    due = list(LogoutDelivery.objects.filter(status=LogoutDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = list(
+        LogoutDelivery.objects.filter(status=LogoutDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     delivered = sum(attempt_delivery(pk) for pk in due)
     pending = LogoutDelivery.objects.filter(status=LogoutDelivery.Status.PENDING).count()
     return delivered, pending

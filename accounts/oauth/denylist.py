@@ -64,10 +64,12 @@ def access_token_denied(jti: str, sid: str, *, client_ids: Iterable[str] = (), i
     # One query: the session is live, this token was not revoked, its grant has not ended since it was issued.
     checks = {"revoked": Exists(RevokedAccessToken.objects.filter(jti=jti))}
     if client_ids:
-        checks["grant_ended"] = Exists(EndedGrant.objects.filter(
-            sso_session=OuterRef("pk"), site__client_id__in=client_ids, ended_at__gte=datetime_from_epoch(issued_at)))
-    refused = (SSOSession.objects.filter(sid=sid, ended_at__isnull=True).annotate(**checks)
-               .values_list(*checks).first())
+        checks["grant_ended"] = Exists(
+            EndedGrant.objects.filter(
+                sso_session=OuterRef("pk"), site__client_id__in=client_ids, ended_at__gte=datetime_from_epoch(issued_at)
+            )
+        )
+    refused = SSOSession.objects.filter(sid=sid, ended_at__isnull=True).annotate(**checks).values_list(*checks).first()
     if refused is None:
         deny_session(sid)
         return True

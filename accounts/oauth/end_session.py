@@ -57,6 +57,10 @@ class EndSessionRequest:
         return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
     def as_params(self) -> dict[str, str]:
-        params = {"id_token_hint": self.raw_hint, "client_id": self.site.client_id if self.site else "",
-                  "post_logout_redirect_uri": self.redirect_uri, "state": self.state}
+        params = {
+            "id_token_hint": self.raw_hint,
+            "client_id": self.site.client_id if self.site else "",
+            "post_logout_redirect_uri": self.redirect_uri,
+            "state": self.state,
+        }
         return {name: value for name, value in params.items() if value}

@@ -73,8 +73,9 @@ class Extended:
 class IssuanceExtension(Protocol):
     def applies(self, site: PartnerSite, scopes: list[str]) -> bool: ...
 
-    def extend(self, sso_session: SSOSession, site: PartnerSite, params: Mapping[str, str] | None,
-               key: SigningKey) -> Extended:
+    def extend(
+        self, sso_session: SSOSession, site: PartnerSite, params: Mapping[str, str] | None, key: SigningKey
+    ) -> Extended:
         """Runs inside the issuance's transaction: its writes stand or fall with the grant's."""
 
 
@@ -87,8 +88,15 @@ def register_issuance_extension(extension: IssuanceExtension) -> None:
 
 
 def issue_tokens(
-    *, site: PartnerSite, sso_session: SSOSession, scopes: list[str], grant: str, nonce: str = "",
-    params: Mapping[str, str] | None = None, with_id_token: bool = True, link_site: bool = True,
+    *,
+    site: PartnerSite,
+    sso_session: SSOSession,
+    scopes: list[str],
+    grant: str,
+    nonce: str = "",
+    params: Mapping[str, str] | None = None,
+    with_id_token: bool = True,
+    link_site: bool = True,
     redeeming_code_id: int | None = None,
 ) -> IssuedTokens:
     """Access token, refresh token and (with ``openid``) ID token for a new grant.
@@ -99,18 +107,43 @@ def issue_tokens(
     """
     extensions = [e for e in _extensions if e.applies(site, scopes)]
     with transaction.atomic() if extensions else nullcontext():
-        minted = _mint(site, sso_session, subject_for(sso_session.user, site), sid_for(sso_session.sid, site),
-                       scopes, scopes, nonce=nonce, with_id_token=with_id_token, extensions=extensions, params=params)
-        written = store.current().record_issuance(store.Issuance(
-            user_id=sso_session.user_id, sso_session=sso_session, site=site, grant=grant, refresh=minted.refresh,
-            access_jti=minted.issued.access_jti, link_site=link_site, redeeming_code_id=redeeming_code_id,
-        ))
+        minted = _mint(
+            site,
+            sso_session,
+            subject_for(sso_session.user, site),
+            sid_for(sso_session.sid, site),
+            scopes,
+            scopes,
+            nonce=nonce,
+            with_id_token=with_id_token,
+            extensions=extensions,
+            params=params,
+        )
+        written = store.current().record_issuance(
+            store.Issuance(
+                user_id=sso_session.user_id,
+                sso_session=sso_session,
+                site=site,
+                grant=grant,
+                refresh=minted.refresh,
+                access_jti=minted.issued.access_jti,
+                link_site=link_site,
+                redeeming_code_id=redeeming_code_id,
+            )
+        )
         return minted.collect(written)
 
 
 def rotate_tokens(
-    *, site: PartnerSite, presented: SSORefreshToken, scopes: list[str], granted: list[str],
-    sub: str, sid: str, sso_session: SSOSession | None = None, params: Mapping[str, str] | None = None,
+    *,
+    site: PartnerSite,
+    presented: SSORefreshToken,
+    scopes: list[str],
+    granted: list[str],
+    sub: str,
+    sid: str,
+    sso_session: SSOSession | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> IssuedTokens:
     """The successors of the refresh token ``presented`` (RFC 6749 section 6): the
     refresh token keeps the ``granted`` scope, the access token gets ``scopes``.
@@ -119,10 +152,22 @@ def rotate_tokens(
     12.2: a refresh response may omit it; Native SSO needs its ``ds_hash``)."""
     extensions = [e for e in _extensions if e.applies(site, scopes)] if sso_session is not None else []
     with transaction.atomic() if extensions else nullcontext():
-        minted = _mint(site, sso_session, sub, sid, scopes, granted, with_id_token=bool(extensions),
-                       extensions=extensions, params=params)
-        written = store.current().rotate_refresh_token(store.Rotation(
-            jti=str(presented["jti"]), site=site, granted_scope=" ".join(granted), successor=minted.refresh))
+        minted = _mint(
+            site,
+            sso_session,
+            sub,
+            sid,
+            scopes,
+            granted,
+            with_id_token=bool(extensions),
+            extensions=extensions,
+            params=params,
+        )
+        written = store.current().rotate_refresh_token(
+            store.Rotation(
+                jti=str(presented["jti"]), site=site, granted_scope=" ".join(granted), successor=minted.refresh
+            )
+        )
         return minted.collect(written)  # a refusal raises here: the extensions' writes roll back
 
 
@@ -140,12 +185,23 @@ class _Minted:
         return self.issued
 
 
-def _mint(site: PartnerSite, sso_session: SSOSession | None, sub: str, sid: str, scopes: list[str],
-          refresh_scopes: list[str], *, nonce: str = "", with_id_token: bool, extensions: list[IssuanceExtension],
-          params: Mapping[str, str] | None) -> _Minted:
+def _mint(
+    site: PartnerSite,
+    sso_session: SSOSession | None,
+    sub: str,
+    sid: str,
+    scopes: list[str],
+    refresh_scopes: list[str],
+    *,
+    nonce: str = "",
+    with_id_token: bool,
+    extensions: list[IssuanceExtension],
+    params: Mapping[str, str] | None,
+) -> _Minted:
     key = signing_key_for(site)  # the site's id_token_signed_response_alg signs all its tokens
-    issued, access, refresh = new_token_pair(site=site, sub=sub, scope=" ".join(scopes), sid=sid,
-                                             refresh_scope=" ".join(refresh_scopes))
+    issued, access, refresh = new_token_pair(
+        site=site, sub=sub, scope=" ".join(scopes), sid=sid, refresh_scope=" ".join(refresh_scopes)
+    )
     id_claims: dict[str, object] = {}
     for extension in extensions:
         extended = extension.extend(sso_session, site, params, key)
@@ -155,17 +211,27 @@ def _mint(site: PartnerSite, sso_session: SSOSession | None, sub: str, sid: str,
     id_token = None
     if "openid" in scopes and with_id_token and sso_session is not None:
         id_token = IDToken(audience=site.client_id).set_claims(  # at_hash: by the signer, from the signed access token
-            sub=sub, azp=site.client_id, sid=sid, auth_time=datetime_to_epoch(sso_session.auth_time),
-            nonce=nonce or None, **id_claims, **identity_claims(sso_session.user, set(scopes)),
+            sub=sub,
+            azp=site.client_id,
+            sid=sid,
+            auth_time=datetime_to_epoch(sso_session.auth_time),
+            nonce=nonce or None,
+            **id_claims,
+            **identity_claims(sso_session.user, set(scopes)),
         )
-    recorded = store.RefreshToken(jti=refresh["jti"], digest=token_digest(issued.refresh_token),
-                                  created_at=refresh.current_time, expires_at=datetime_from_epoch(refresh["exp"]),
-                                  scope=issued.refresh_scope)
+    recorded = store.RefreshToken(
+        jti=refresh["jti"],
+        digest=token_digest(issued.refresh_token),
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+        scope=issued.refresh_scope,
+    )
     return _Minted(issued, recorded, sign_ahead(key, access, id_token))
 
 
-def new_token_pair(*, site: PartnerSite, sub: str, scope: str, sid: str,
-                   refresh_scope: str | None = None) -> tuple[IssuedTokens, SSOAccessToken, SSORefreshToken]:
+def new_token_pair(
+    *, site: PartnerSite, sub: str, scope: str, sid: str, refresh_scope: str | None = None
+) -> tuple[IssuedTokens, SSOAccessToken, SSORefreshToken]:
     """Tokens for ``sub`` at ``site`` (``sid`` as the site's sector sees it): the refresh
     token MAC'd, the access token's claims fixed, for ``sign_ahead`` to sign."""
     refresh_scope = refresh_scope or scope

@@ -77,8 +77,14 @@ class SigningKey:
         else:
             raise KeyRingError(f"{path.name}: unsupported key type (RSA, P-256 or Ed25519)")
         created = datetime.fromtimestamp(int(match["created"]) / 1000, tz=dt_timezone.utc)
-        return cls(match["kid"], algorithm, created, private_key, private_key.public_key(),
-                   _issuer_only_secret(private_key, match["kid"]))
+        return cls(
+            match["kid"],
+            algorithm,
+            created,
+            private_key,
+            private_key.public_key(),
+            _issuer_only_secret(private_key, match["kid"]),
+        )
 
     def public_jwk(self) -> dict[str, str]:
         jwk = {"kid": self.kid, "use": "sig", "alg": self.algorithm}
@@ -87,22 +93,30 @@ class SigningKey:
             return {**jwk, "kty": "RSA", "n": _b64(numbers.n), "e": _b64(numbers.e)}
         if self.algorithm == "ES256":
             numbers = self.public_key.public_numbers()
-            return {**jwk, "kty": "EC", "crv": "P-256",
-                    "x": _b64(numbers.x.to_bytes(32, "big")), "y": _b64(numbers.y.to_bytes(32, "big"))}
+            return {
+                **jwk,
+                "kty": "EC",
+                "crv": "P-256",
+                "x": _b64(numbers.x.to_bytes(32, "big")),
+                "y": _b64(numbers.y.to_bytes(32, "big")),
+            }
         raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {**jwk, "kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
 
 
 def _issuer_only_secret(private_key: Any, kid: str) -> bytes:
-    material = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption())
+    material = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=kid.encode(), info=_ISSUER_ONLY_INFO).derive(material)
 
 
 def retirement_grace() -> timedelta:
     sso = sso_settings()
-    return max(sso.access_token_lifetime, sso.id_token_lifetime, sso.refresh_token_lifetime,
-               sso.logout_token_lifetime) + sso.jwt_leeway
+    return (
+        max(sso.access_token_lifetime, sso.id_token_lifetime, sso.refresh_token_lifetime, sso.logout_token_lifetime)
+        + sso.jwt_leeway
+    )
 
 
 class SigningKeyRing:
@@ -119,8 +133,10 @@ class SigningKeyRing:
             self.current_by_algorithm[algorithm] = of_algorithm[-1]
             # Key i was retired when key i+1 of its algorithm was created; it is
             # published until the last token it may have signed has expired.
-            windows += [(key, successor.created_at + grace)
-                        for key, successor in zip(of_algorithm, of_algorithm[1:], strict=False)]
+            windows += [
+                (key, successor.created_at + grace)
+                for key, successor in zip(of_algorithm, of_algorithm[1:], strict=False)
+            ]
         # Tokens bound to no site's algorithm (refresh-token MACs) take the configured
         # algorithm's current key, or the newest key of all.
         self.current = self.current_by_algorithm.get(sso_settings().signing_algorithm, self.keys[-1])

@@ -68,18 +68,26 @@ def new_client_secret() -> str:
 def check_client_secret_strength(secret: str) -> None:
     """A secret given rather than generated must look as strong as a generated one
     (RFC 6749 section 10.10; RFC 9700 section 2.5): nobody can brute-force its hash."""
-    if (len(secret) < MIN_SECRET_LENGTH or not SECRET_ALPHABET.match(secret)
-            or len(set(secret)) < MIN_DISTINCT_CHARACTERS):
+    if (
+        len(secret) < MIN_SECRET_LENGTH
+        or not SECRET_ALPHABET.match(secret)
+        or len(set(secret)) < MIN_DISTINCT_CHARACTERS
+    ):
         raise ValidationError(
             "a client secret needs 256 bits of entropy: at least 43 random URL-safe characters "
-            "(as secrets.token_urlsafe(32) makes); leave it out to have one generated")
+            "(as secrets.token_urlsafe(32) makes); leave it out to have one generated"
+        )
 
 
 def _check_uri(uri: str, what: str) -> None:
     parts = urlsplit(uri)
     if parts.scheme not in {"https", "http"} or not parts.hostname or parts.fragment:
         raise ValidationError(f"{what} {uri!r} must be an absolute http(s) URI without a fragment")
-    if parts.scheme == "http" and parts.hostname not in {"localhost", "127.0.0.1", "::1"} and not parts.hostname.startswith("127."):
+    if (
+        parts.scheme == "http"
+        and parts.hostname not in {"localhost", "127.0.0.1", "::1"}
+        and not parts.hostname.startswith("127.")
+    ):
         raise ValidationError(f"{what} {uri!r} must use https (http only on loopback)")
 
 
@@ -218,7 +226,8 @@ def form_action_origins() -> tuple[str, ...]:
     if origins is None:
         found = set()
         for redirects, after_logout in PartnerSite.objects.filter(is_active=True).values_list(
-                "redirect_uris", "post_logout_redirect_uris"):
+            "redirect_uris", "post_logout_redirect_uris"
+        ):
             found.update(origin_of(uri) for uri in [*redirects, *after_logout])
         origins = tuple(sorted(found))
         cache.set(FORM_ACTION_CACHE_KEY, origins, SITE_CACHE_SECONDS)

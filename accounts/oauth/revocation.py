@@ -41,8 +41,12 @@ def revoke_token(request: TokenRequest) -> None:
         record_event(EventType.TOKEN_REVOKED, client_id=site.client_id, token_type=kind)
         return
     with transaction.atomic():
-        record = (RefreshTokenRecord.objects.select_for_update().select_related("sso_session__user")
-                  .filter(outstanding__jti=token["jti"], site=site).first())
+        record = (
+            RefreshTokenRecord.objects.select_for_update()
+            .select_related("sso_session__user")
+            .filter(outstanding__jti=token["jti"], site=site)
+            .first()
+        )
         if record is None:
             return
         BlacklistedToken.objects.get_or_create(token_id=record.outstanding_id)
@@ -54,8 +58,12 @@ def revoke_token(request: TokenRequest) -> None:
 
 def _refresh_token_active(token) -> bool:
     record = RefreshTokenRecord.objects.select_related("sso_session").filter(outstanding__jti=token["jti"]).first()
-    return not (record is None or record.rotated_at is not None or not record.sso_session.is_active
-                or BlacklistedToken.objects.filter(token_id=record.outstanding_id).exists())
+    return not (
+        record is None
+        or record.rotated_at is not None
+        or not record.sso_session.is_active
+        or BlacklistedToken.objects.filter(token_id=record.outstanding_id).exists()
+    )
 
 
 def introspect_token(request: TokenRequest) -> dict[str, object]:

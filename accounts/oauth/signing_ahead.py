@@ -43,7 +43,9 @@ def _executor() -> ThreadPoolExecutor:
     return _pool[1]
 
 
-def sign_ahead(key: SigningKey, access: SSOAccessToken, id_token: IDToken | None = None) -> Future[tuple[str, str | None]]:
+def sign_ahead(
+    key: SigningKey, access: SSOAccessToken, id_token: IDToken | None = None
+) -> Future[tuple[str, str | None]]:
     """Start signing ``access`` and then ``id_token`` (given its ``at_hash``) under ``key``.
 
     The result is ``(access_token, id_token or None)``. Neither token may change

@@ -82,8 +82,11 @@ class KeyRingTokenBackend(TokenBackend):
                 issuer=self.issuer,
                 audience=self.audience,
                 leeway=self.get_leeway(),
-                options={"require": ["exp", "iat", "iss", "jti"], "verify_aud": self.audience is not None,
-                         "verify_exp": self.verify_exp},
+                options={
+                    "require": ["exp", "iat", "iss", "jti"],
+                    "verify_aud": self.audience is not None,
+                    "verify_exp": self.verify_exp,
+                },
             )
         except jwt.ExpiredSignatureError as error:
             raise TokenBackendExpiredToken("Token is expired") from error

@@ -91,8 +91,9 @@ class ClientEndpoint(APIView):
         return super().handle_exception(exc)
 
 
-@schema.client_endpoint("OAuth 2.0 token endpoint (RFC 6749, RFC 7636, RFC 8693)", schema.TOKEN_FORM,
-                        schema.TOKEN_RESPONSE, "Tokens")
+@schema.client_endpoint(
+    "OAuth 2.0 token endpoint (RFC 6749, RFC 7636, RFC 8693)", schema.TOKEN_FORM, schema.TOKEN_RESPONSE, "Tokens"
+)
 class TokenView(ClientEndpoint):
     """RFC 6749 section 3.2: every grant type, through the grant table."""
 
@@ -100,8 +101,12 @@ class TokenView(ClientEndpoint):
         return dispatch_grant(request)
 
 
-@schema.client_endpoint("OAuth 2.0 token revocation (RFC 7009)", schema.TOKEN_ONLY_FORM, None,
-                        "Revoked, or not a token of this client (the answer tells nothing)")
+@schema.client_endpoint(
+    "OAuth 2.0 token revocation (RFC 7009)",
+    schema.TOKEN_ONLY_FORM,
+    None,
+    "Revoked, or not a token of this client (the answer tells nothing)",
+)
 class RevocationView(ClientEndpoint):
     """RFC 7009."""
 
@@ -109,8 +114,9 @@ class RevocationView(ClientEndpoint):
         return revoke_token(request)
 
 
-@schema.client_endpoint("OAuth 2.0 token introspection (RFC 7662)", schema.TOKEN_ONLY_FORM, schema.INTROSPECTION,
-                        "The token's state")
+@schema.client_endpoint(
+    "OAuth 2.0 token introspection (RFC 7662)", schema.TOKEN_ONLY_FORM, schema.INTROSPECTION, "The token's state"
+)
 class IntrospectionView(ClientEndpoint):
     """RFC 7662."""
 

@@ -55,21 +55,31 @@ def authorize(request) -> HttpResponse:
     try:
         areq = AuthorizationRequest.parse(params)
     except AuthorizationPageError as error:
-        return render(request, "error.html", {"title": "This sign-in link is not valid", "message": str(error)}, status=400)
+        return render(
+            request, "error.html", {"title": "This sign-in link is not valid", "message": str(error)}, status=400
+        )
     except AuthorizationRedirectError as error:
         return redirect(error.url)
 
     sso_session = active_sso_session(request)
     if needs_login(areq, sso_session):
         if "none" in areq.prompt:
-            return redirect(areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."}))
+            return redirect(
+                areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."})
+            )
         return redirect(_login_then_back(areq))
     if "select_account" in areq.prompt and request.method == "GET":
         # OIDC Core 3.1.2.1: the signed-in account, to continue with or to change.
-        return render(request, "accounts/select_account.html", {
-            "site": areq.site, "account": sso_session.user, "switch_url": _login_then_back(areq),
-            "continue_url": reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True)),
-        })
+        return render(
+            request,
+            "accounts/select_account.html",
+            {
+                "site": areq.site,
+                "account": sso_session.user,
+                "switch_url": _login_then_back(areq),
+                "continue_url": reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True)),
+            },
+        )
 
     if request.method == "POST":  # the consent form
         if request.POST.get("decision") == "allow":
@@ -81,11 +91,21 @@ def authorize(request) -> HttpResponse:
     if with_code is not None:
         return redirect(with_code)
     if "none" in areq.prompt:
-        return redirect(areq.redirect_with({"error": "consent_required", "error_description": "The user has not allowed this site yet."}))
+        return redirect(
+            areq.redirect_with(
+                {"error": "consent_required", "error_description": "The user has not allowed this site yet."}
+            )
+        )
     scopes = [(scope, sso_settings().scopes[scope]) for scope in areq.scopes]
-    return render(request, "accounts/consent.html", {
-        "site": areq.site, "scopes": scopes, "params": areq.as_params(authenticated=True),
-    })
+    return render(
+        request,
+        "accounts/consent.html",
+        {
+            "site": areq.site,
+            "scopes": scopes,
+            "params": areq.as_params(authenticated=True),
+        },
+    )
 
 
 def _login_then_back(areq: AuthorizationRequest) -> str:
@@ -102,12 +122,20 @@ def end_session(request) -> HttpResponse:
     try:
         logout_request = EndSessionRequest.parse(params)
     except EndSessionError as error:
-        return render(request, "error.html", {"title": "This sign-out link is not valid", "message": str(error)}, status=400)
+        return render(
+            request, "error.html", {"title": "This sign-out link is not valid", "message": str(error)}, status=400
+        )
     sso_session = active_sso_session(request)
     if sso_session is not None and not logout_request.confirmed_for(sso_session, posted=request.method == "POST"):
-        return render(request, "accounts/logout_confirm.html", {
-            "action": reverse("oauth:end_session"), "params": logout_request.as_params(), "site": logout_request.site,
-        })
+        return render(
+            request,
+            "accounts/logout_confirm.html",
+            {
+                "action": reverse("oauth:end_session"),
+                "params": logout_request.as_params(),
+                "site": logout_request.site,
+            },
+        )
     if sso_session is not None:
         sign_out(request)  # ends the SSO session: refresh tokens, deny-list, back-channel logouts
     if logout_request.redirect_uri:
@@ -129,7 +157,11 @@ def userinfo(request) -> JsonResponse:
     """OIDC Core 5.3: claims of the token's user, limited to the token's scopes."""
     raw = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
     if raw is None:
-        response = no_store(JsonResponse({"error": "invalid_request", "error_description": "A Bearer access token is required."}, status=401))
+        response = no_store(
+            JsonResponse(
+                {"error": "invalid_request", "error_description": "A Bearer access token is required."}, status=401
+            )
+        )
         response["WWW-Authenticate"] = 'Bearer realm="sso"'
         return response
     try:

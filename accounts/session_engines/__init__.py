@@ -46,8 +46,11 @@ class DigestedKeys(django_db.SessionStore):
         return bool(session_key) and self.model.objects.filter(session_key__in=stored_keys(session_key)).exists()
 
     def create_model_instance(self, data):
-        return self.model(session_key=stored_key(self._get_or_create_session_key()),
-                          session_data=self.encode(data), expire_date=self.get_expiry_date())
+        return self.model(
+            session_key=stored_key(self._get_or_create_session_key()),
+            session_data=self.encode(data),
+            expire_date=self.get_expiry_date(),
+        )
 
     def delete(self, session_key: str | None = None) -> None:
         session_key = session_key or self.session_key

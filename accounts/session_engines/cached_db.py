@@ -21,7 +21,9 @@ class SessionStore(cached_db.SessionStore, DigestedKeys):
     def exists(self, session_key: str | None) -> bool:
         if not session_key:
             return False
-        return (self.cache_key_prefix + stored_key(session_key)) in self._cache or DigestedKeys.exists(self, session_key)
+        return (self.cache_key_prefix + stored_key(session_key)) in self._cache or DigestedKeys.exists(
+            self, session_key
+        )
 
     async def aexists(self, session_key: str) -> bool:
         return await sync_to_async(self.exists)(session_key)

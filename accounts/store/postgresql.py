@@ -45,18 +45,18 @@ T = {
 def _issuance_writes(source: str) -> str:
     """An issuance's inserts, each made once per row of ``source`` (one row, or none)."""
     return f"""outstanding AS (
-    INSERT INTO {T['outstanding']} (user_id, jti, token, created_at, expires_at)
+    INSERT INTO {T["outstanding"]} (user_id, jti, token, created_at, expires_at)
     SELECT %(user_id)s, %(jti)s, %(token)s, %(created_at)s, %(expires_at)s FROM {source}
     RETURNING id
 ), record AS (
-    INSERT INTO {T['record']} (outstanding_id, sso_session_id, site_id, scope)
+    INSERT INTO {T["record"]} (outstanding_id, sso_session_id, site_id, scope)
     SELECT id, %(session_id)s, %(site_id)s, %(scope)s FROM outstanding
 ), link AS (
-    INSERT INTO {T['link']} (sso_session_id, site_id, first_at)
+    INSERT INTO {T["link"]} (sso_session_id, site_id, first_at)
     SELECT %(session_id)s, %(site_id)s, %(created_at)s FROM {source} WHERE %(link_site)s
     ON CONFLICT DO NOTHING
 ), audit AS (
-    INSERT INTO {T['audit']} (occurred_at, event_type, user_id, client_id, sid, network_id, detail)
+    INSERT INTO {T["audit"]} (occurred_at, event_type, user_id, client_id, sid, network_id, detail)
     SELECT %(created_at)s, %(event)s, %(user_id)s, %(client_id)s, %(sid)s, '', %(detail)s FROM {source}
 )"""
 
@@ -70,15 +70,15 @@ RECORD_SQL = f"WITH always AS (SELECT 1), {_issuance_writes('always')} SELECT TR
 REDEEM_SQL = f"""WITH presented AS (
     SELECT c.id, c.used_at IS NULL AS unused, c.expires_at > %(created_at)s AS fresh,
            (s.ended_at IS NULL AND u.is_active) AS live
-    FROM {T['code']} c
-    JOIN {T['session']} s ON s.id = c.sso_session_id
-    JOIN {T['user']} u ON u.id = s.user_id
+    FROM {T["code"]} c
+    JOIN {T["session"]} s ON s.id = c.sso_session_id
+    JOIN {T["user"]} u ON u.id = s.user_id
     WHERE c.id = %(code_id)s AND c.site_id = %(site_id)s
     FOR UPDATE OF c
 ), claimable AS (
     SELECT id FROM presented WHERE unused AND fresh AND live
-), {_issuance_writes('claimable')}, claimed AS (
-    UPDATE {T['code']} c
+), {_issuance_writes("claimable")}, claimed AS (
+    UPDATE {T["code"]} c
     SET used_at = %(created_at)s, issued_refresh_id = outstanding.id, issued_access_jti = %(access_jti)s
     FROM claimable, outstanding WHERE c.id = claimable.id
     RETURNING outstanding.id
@@ -142,10 +142,10 @@ SELECT EXISTS (SELECT 1 FROM code)
 
 SESSION_SQL = f"""
 WITH audit AS (
-    INSERT INTO {T['audit']} (occurred_at, event_type, user_id, actor_id, client_id, sid, network_id, detail)
+    INSERT INTO {T["audit"]} (occurred_at, event_type, user_id, actor_id, client_id, sid, network_id, detail)
     VALUES (%(now)s, %(event)s, %(user_id)s, NULL, '', %(sid)s, %(network_id)s, %(detail)s)
 )
-INSERT INTO {T['session']} (sid, user_id, started_at, auth_time, last_used_at, ended_at, end_reason, network_id,
+INSERT INTO {T["session"]} (sid, user_id, started_at, auth_time, last_used_at, ended_at, end_reason, network_id,
                             auth_methods)
 VALUES (%(sid)s, %(user_id)s, %(now)s, %(now)s, %(now)s, NULL, '', %(network_id)s, %(auth_methods)s)
 RETURNING id
@@ -161,14 +161,26 @@ def _fetch(sql: str, params: dict) -> tuple | None:
 class OneStatementStore:
     def record_issuance(self, issuance: Issuance) -> Written:
         session, refresh = issuance.sso_session, issuance.refresh
-        row = _fetch(RECORD_SQL if issuance.redeeming_code_id is None else REDEEM_SQL, {
-            "user_id": issuance.user_id, "jti": refresh.jti, "token": "sha256:" + refresh.digest,
-            "created_at": refresh.created_at, "expires_at": refresh.expires_at, "session_id": session.pk,
-            "site_id": issuance.site.pk, "scope": refresh.scope, "link_site": issuance.link_site,
-            "event": EventType.TOKEN_ISSUED, "client_id": issuance.site.client_id, "sid": session.sid,
-            "detail": json.dumps({"grant": issuance.grant}),
-            "code_id": issuance.redeeming_code_id, "access_jti": issuance.access_jti,
-        })
+        row = _fetch(
+            RECORD_SQL if issuance.redeeming_code_id is None else REDEEM_SQL,
+            {
+                "user_id": issuance.user_id,
+                "jti": refresh.jti,
+                "token": "sha256:" + refresh.digest,
+                "created_at": refresh.created_at,
+                "expires_at": refresh.expires_at,
+                "session_id": session.pk,
+                "site_id": issuance.site.pk,
+                "scope": refresh.scope,
+                "link_site": issuance.link_site,
+                "event": EventType.TOKEN_ISSUED,
+                "client_id": issuance.site.client_id,
+                "sid": session.sid,
+                "detail": json.dumps({"grant": issuance.grant}),
+                "code_id": issuance.redeeming_code_id,
+                "access_jti": issuance.access_jti,
+            },
+        )
         if row is None:
             return Written(Outcome.UNKNOWN)
         unused, fresh, live, outstanding_id = row
@@ -179,13 +191,22 @@ class OneStatementStore:
 
     def rotate_refresh_token(self, rotation: Rotation) -> Written:
         successor = rotation.successor
-        row = _fetch(ROTATE_SQL, {
-            "jti": rotation.jti, "site_id": rotation.site.pk, "granted": rotation.granted_scope,
-            "now": successor.created_at, "new_jti": successor.jti, "new_digest": "sha256:" + successor.digest,
-            "new_expires_at": successor.expires_at, "new_scope": successor.scope,
-            "event": EventType.TOKEN_ISSUED, "client_id": rotation.site.client_id,
-            "detail": json.dumps({"grant": "refresh_token"}),
-        })
+        row = _fetch(
+            ROTATE_SQL,
+            {
+                "jti": rotation.jti,
+                "site_id": rotation.site.pk,
+                "granted": rotation.granted_scope,
+                "now": successor.created_at,
+                "new_jti": successor.jti,
+                "new_digest": "sha256:" + successor.digest,
+                "new_expires_at": successor.expires_at,
+                "new_scope": successor.scope,
+                "event": EventType.TOKEN_ISSUED,
+                "client_id": rotation.site.client_id,
+                "detail": json.dumps({"grant": "refresh_token"}),
+            },
+        )
         if row is None:
             return Written(Outcome.UNKNOWN)
         rotated, blacklisted, live, sso_session_id, user_id, outstanding_id = row
@@ -200,21 +221,39 @@ class OneStatementStore:
 
     def insert_code_if_consented(self, code: NewCode) -> Written:
         session = code.sso_session
-        (written,) = _fetch(CODE_SQL, {
-            "first_party": code.site.first_party, "user_id": session.user_id, "site_id": code.site.pk,
-            "sso_session_id": session.pk, "scopes": json.dumps(list(code.scopes)), "scope": " ".join(code.scopes),
-            "code_hash": code.code_hash, "redirect_uri": code.redirect_uri, "nonce": code.nonce,
-            "code_challenge": code.code_challenge, "auth_time": session.auth_time, "now": code.created_at,
-            "expires_at": code.expires_at,
-        })
+        (written,) = _fetch(
+            CODE_SQL,
+            {
+                "first_party": code.site.first_party,
+                "user_id": session.user_id,
+                "site_id": code.site.pk,
+                "sso_session_id": session.pk,
+                "scopes": json.dumps(list(code.scopes)),
+                "scope": " ".join(code.scopes),
+                "code_hash": code.code_hash,
+                "redirect_uri": code.redirect_uri,
+                "nonce": code.nonce,
+                "code_challenge": code.code_challenge,
+                "auth_time": session.auth_time,
+                "now": code.created_at,
+                "expires_at": code.expires_at,
+            },
+        )
         return Written(Outcome.WRITTEN if written else Outcome.NOT_CONSENTED, sso_session_id=session.pk)
 
     def insert_sso_session(self, session: SSOSession, now: datetime) -> None:
-        (session.pk,) = _fetch(SESSION_SQL, {
-            "now": now, "user_id": session.user_id, "sid": session.sid, "network_id": session.network_id,
-            "event": EventType.LOGIN_SUCCESS, "auth_methods": session.auth_methods,
-            "detail": json.dumps({"methods": session.auth_methods.split()}),
-        })
+        (session.pk,) = _fetch(
+            SESSION_SQL,
+            {
+                "now": now,
+                "user_id": session.user_id,
+                "sid": session.sid,
+                "network_id": session.network_id,
+                "event": EventType.LOGIN_SUCCESS,
+                "auth_methods": session.auth_methods,
+                "detail": json.dumps({"methods": session.auth_methods.split()}),
+            },
+        )
         session._state.adding = False
         session.started_at = session.auth_time = session.last_used_at = now
         audit_logger.info("audit %s user=%s sid=%s", EventType.LOGIN_SUCCESS, session.user_id, session.sid[:8])

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace_demo', '0002_demo_catalogue'),
+        ("marketplace_demo", "0002_demo_catalogue"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='signedinsession',
-            name='sid',
+            model_name="signedinsession",
+            name="sid",
             field=models.CharField(db_index=True, max_length=128),
         ),
     ]

@@ -88,6 +88,7 @@ def _key_of(issuer: str, typ: str):
         if header.get("alg") != key.alg:
             raise InvalidToken("algorithm does not match the key")
         return key
+
     return resolve
 
 
@@ -96,8 +97,9 @@ def verify_access_token(token: str, *, issuer: str, audience: str) -> dict:
     never outlives the token and still honours ended sessions."""
     claims = _seen.get(token)
     if claims is None:
-        claims = verify_jwt(token, issuer=issuer, audience=audience, typ="at+jwt",
-                            require=["iss", "aud", "exp", "iat", "sub", "jti"])
+        claims = verify_jwt(
+            token, issuer=issuer, audience=audience, typ="at+jwt", require=["iss", "aud", "exp", "iat", "sub", "jti"]
+        )
         _seen.put(token, claims)
     if claims.get("sid") and sid_ended(claims["sid"]):
         raise InvalidToken("the session of this token has ended")
@@ -147,8 +149,9 @@ def sid_ended(sid: str) -> bool:
 
 def verify_logout_token(token: str, *, issuer: str, audience: str) -> dict:
     """OpenID Connect Back-Channel Logout 1.0 section 2.6."""
-    claims = verify_jwt(token, issuer=issuer, audience=audience, typ="logout+jwt",
-                        require=["iss", "aud", "iat", "jti", "events"])
+    claims = verify_jwt(
+        token, issuer=issuer, audience=audience, typ="logout+jwt", require=["iss", "aud", "iat", "jti", "events"]
+    )
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict):
         raise InvalidToken("missing the back-channel logout event")

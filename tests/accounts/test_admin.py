@@ -17,9 +17,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(make_user):
     member = make_user("auditor@example.org", name="Audit Person", is_staff=True)
-    member.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_user", "change_user", "view_auditevent", "view_ssosession", "change_ssosession"]
-    ))
+    member.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_user", "change_user", "view_auditevent", "view_ssosession", "change_ssosession"]
+        )
+    )
     return member
 
 
@@ -64,10 +66,16 @@ def test_search_by_exact_email_through_the_blind_index(staff, user, make_user, p
 def test_admin_edit_to_an_existing_email_is_refused(staff, user, make_user, password):
     other = make_user("taken@example.org")
     browser = staff_client(staff, password, with_pii=True)
-    response = browser.post(reverse("admin:accounts_user_change", args=[user.pk]), {
-        "email": "TAKEN@example.org", "name": "Ada", "is_active": "on",
-        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
-    })
+    response = browser.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {
+            "email": "TAKEN@example.org",
+            "name": "Ada",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert User.objects.get(pk=user.pk).email == "ada@example.org"
@@ -79,9 +87,13 @@ def test_terminate_action_ends_the_session_and_signs_the_browser_out(staff, user
     victim.post(reverse("accounts:login"), {"email": user.email, "password": password})
     sso_session = SSOSession.objects.get(sid=victim.session["sso_sid"])
     browser = staff_client(staff, password)
-    response = browser.post(reverse("admin:accounts_ssosession_changelist"), {
-        "action": "terminate", "_selected_action": [sso_session.pk],
-    })
+    response = browser.post(
+        reverse("admin:accounts_ssosession_changelist"),
+        {
+            "action": "terminate",
+            "_selected_action": [sso_session.pk],
+        },
+    )
     assert response.status_code == 302
     sso_session.refresh_from_db()
     assert sso_session.end_reason == "admin_terminated"
@@ -95,8 +107,13 @@ def test_audit_events_are_read_only(staff, user, password):
     event = AuditEvent.objects.get(user=staff, event_type="login_success")
     listing = browser.get(reverse("admin:accounts_auditevent_changelist"), {"event_type": "login_success"})
     assert listing.status_code == 200
-    assert browser.post(reverse("admin:accounts_auditevent_change", args=[event.pk]), {"event_type": "logout"}).status_code == 403
-    assert browser.post(reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        browser.post(reverse("admin:accounts_auditevent_change", args=[event.pk]), {"event_type": "logout"}).status_code
+        == 403
+    )
+    assert (
+        browser.post(reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    )
     event.event_type = "logout"
     with pytest.raises(PermissionDenied):
         event.save()
@@ -136,10 +153,18 @@ def test_staff_cannot_grant_themselves_view_pii_or_superuser(staff, user, passwo
     page = browser.get(reverse("admin:accounts_user_change", args=[staff.pk]))
     form = page.context["adminform"].form
     assert not {"user_permissions", "groups", "is_superuser"} & set(form.fields)
-    response = browser.post(reverse("admin:accounts_user_change", args=[staff.pk]), {
-        "name": "Audit Person", "is_active": "on", "is_staff": "on", "is_superuser": "on",
-        "user_permissions": [view_pii.pk], "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
-    })
+    response = browser.post(
+        reverse("admin:accounts_user_change", args=[staff.pk]),
+        {
+            "name": "Audit Person",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "user_permissions": [view_pii.pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     assert response.status_code == 302
     staff.refresh_from_db()
     assert not staff.is_superuser and not staff.user_permissions.filter(pk=view_pii.pk).exists()
@@ -153,10 +178,13 @@ def test_staff_cannot_manage_groups_or_take_over_a_superuser(staff, make_user, p
     assert browser.get(reverse("admin:auth_group_add")).status_code == 403
     view_only = browser.get(reverse("admin:accounts_user_change", args=[root.pk]))
     assert view_only.status_code == 200 and 'name="email"' not in view_only.content.decode()  # read-only, masked
-    edit = browser.post(reverse("admin:accounts_user_change", args=[root.pk]), {"name": "Owned", "is_active": "on",
-                                                                                  "is_staff": "on"})
+    edit = browser.post(
+        reverse("admin:accounts_user_change", args=[root.pk]), {"name": "Owned", "is_active": "on", "is_staff": "on"}
+    )
     assert edit.status_code == 403
-    refused = browser.post(reverse("admin:auth_user_password_change", args=[root.pk]),
-                           {"password1": "a new passphrase for root 9", "password2": "a new passphrase for root 9"})
+    refused = browser.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "a new passphrase for root 9", "password2": "a new passphrase for root 9"},
+    )
     assert refused.status_code == 403
     assert User.objects.get(pk=root.pk).check_password(password)

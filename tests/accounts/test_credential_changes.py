@@ -35,8 +35,9 @@ def signed_in(browser, receiver):
 
 
 def still_usable(tokens: dict, client_id: str = "shop") -> dict[str, bool]:
-    refresh = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                            client_id=client_id)
+    refresh = token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, client_id=client_id
+    )
     userinfo = Client().get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     return {"refresh": refresh.status_code == 200, "userinfo": userinfo.status_code == 200}
 
@@ -57,13 +58,16 @@ def assert_signed_out_everywhere(user, browser, tokens, receiver, reason):
     assert LogoutDelivery.objects.get().status == "delivered"
 
 
-def test_an_administrator_setting_a_password_ends_every_session(user, browser, signed_in, receiver, make_user,
-                                                                password):
+def test_an_administrator_setting_a_password_ends_every_session(
+    user, browser, signed_in, receiver, make_user, password
+):
     """The attack: after an admin set a new password the old refresh token, access token and SSO session lived on."""
     console, admin = superuser_client(make_user, password)
     assert SSOSession.objects.active().filter(user=user).count() == 1
-    response = console.post(reverse("admin:auth_user_password_change", args=[user.pk]),
-                            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"})
+    response = console.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"},
+    )
     assert response.status_code == 302, response.content
     assert_signed_out_everywhere(user, browser, signed_in["shop"], receiver, "password_changed")
     assert AuditEvent.objects.get(event_type="password_change", user=user).actor_id == admin.pk
@@ -102,8 +106,10 @@ def test_the_device_secret_stops_exchanging_after_a_password_set_elsewhere(user,
 def test_the_account_page_keeps_its_own_session_and_ends_the_others(user, browser, signed_in, receiver, password):
     other_device = Client()
     assert other_device.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302
-    response = browser.post(reverse("accounts:password_change"), {
-        "old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = browser.post(
+        reverse("accounts:password_change"),
+        {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert browser.get(reverse("accounts:account")).status_code == 200  # this session stays
     assert other_device.get(reverse("accounts:account")).status_code == 302
@@ -131,8 +137,9 @@ def test_saving_other_fields_ends_nothing(user, browser, signed_in):
     assert browser.get(reverse("accounts:account")).status_code == 200
 
 
-def test_a_staff_member_deactivating_a_user_in_the_admin_is_the_actor(user, browser, signed_in, receiver, make_user,
-                                                                      password):
+def test_a_staff_member_deactivating_a_user_in_the_admin_is_the_actor(
+    user, browser, signed_in, receiver, make_user, password
+):
     staff = make_user("staff@example.org", is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
     console = Client()
@@ -140,8 +147,13 @@ def test_a_staff_member_deactivating_a_user_in_the_admin_is_the_actor(user, brow
     page = console.get(reverse("admin:accounts_user_change", args=[user.pk]))
     form = page.context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
-    data.update({"is_active": "", "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-                 "date_joined_1": user.date_joined.strftime("%H:%M:%S")})
+    data.update(
+        {
+            "is_active": "",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        }
+    )
     data.pop("is_active")
     response = console.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
@@ -154,8 +166,10 @@ def test_changing_ones_own_password_in_the_admin_keeps_that_session(make_user, p
     console, admin = superuser_client(make_user, password)
     elsewhere = Client()
     assert elsewhere.post(reverse("accounts:login"), {"email": admin.email, "password": password}).status_code == 302
-    response = console.post(reverse("admin:auth_user_password_change", args=[admin.pk]),
-                            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"})
+    response = console.post(
+        reverse("admin:auth_user_password_change", args=[admin.pk]),
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"},
+    )
     assert response.status_code == 302
     assert console.get(reverse("admin:index")).status_code == 200
     assert elsewhere.get(reverse("accounts:account")).status_code == 302

@@ -21,7 +21,9 @@ BY_SID = JoinedRead([_SESSION, _USER], f"FROM {_SESSION.table} JOIN {_USER.table
 @pytest.fixture
 def session(db):
     user = User.objects.create_user(email="grace@example.org", password="a long passphrase", name="Grace Hopper")
-    return SSOSession.objects.create(user=user, ended_at=timezone.now() - timedelta(minutes=1), network_id="203.0.113.0")
+    return SSOSession.objects.create(
+        user=user, ended_at=timezone.now() - timedelta(minutes=1), network_id="203.0.113.0"
+    )
 
 
 def test_a_row_becomes_the_instances_the_orm_would_load(session):
@@ -44,7 +46,8 @@ def test_left_out_fields_are_deferred_and_decrypted_when_read(session):
 def test_read_fields_are_converted_as_by_the_orm(session):
     everything = Part.of(User, "u")
     (user,) = JoinedRead([everything], f"FROM {everything.table} WHERE u.email_index = %s").fetch(
-        [session.user.email_index])
+        [session.user.email_index]
+    )
     assert (user.email, user.name) == ("grace@example.org", "Grace Hopper")  # decrypted on load
     assert user.get_deferred_fields() == set()
 

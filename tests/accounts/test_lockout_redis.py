@@ -13,8 +13,11 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 def test_failure_counters_are_in_redis_under_opaque_keys(client, user, password):
     store = redis.Redis.from_url(settings.REDIS_URL)
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("accounts:login"), {"email": user.email, "password": "wrong password here"},
-                    REMOTE_ADDR="198.51.100.23")
+        client.post(
+            reverse("accounts:login"),
+            {"email": user.email, "password": "wrong password here"},
+            REMOTE_ADDR="198.51.100.23",
+        )
 
     keys = [k for k in store.scan_iter("*lockout:*")]
     counters = sorted(int(store.get(k)) for k in keys if b":slow:" not in k)

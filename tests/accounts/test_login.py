@@ -68,8 +68,11 @@ def test_login_moves_the_session_to_a_new_key_and_the_old_key_is_dead(client, us
 
 def _login_writes(queries) -> list[str]:
     """Statements writing an SSO session or an audit event."""
-    return [q["sql"] for q in queries if ("accounts_ssosession" in q["sql"] or "accounts_auditevent" in q["sql"])
-            and "INSERT" in q["sql"]]
+    return [
+        q["sql"]
+        for q in queries
+        if ("accounts_ssosession" in q["sql"] or "accounts_auditevent" in q["sql"]) and "INSERT" in q["sql"]
+    ]
 
 
 def test_a_login_writes_its_sso_session_and_audit_event_at_one_instant(client, user, password):
@@ -176,8 +179,9 @@ def test_many_accounts_from_one_network_are_throttled_at_the_network_limit(clien
     assert post_login(client, victim.email, password, REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
-def test_failures_against_one_account_do_not_lock_a_bystander_on_the_same_network(client, make_user, password,
-                                                                                 settings):
+def test_failures_against_one_account_do_not_lock_a_bystander_on_the_same_network(
+    client, make_user, password, settings
+):
     """Behind a carrier-grade NAT one person's guessing must not lock out everyone else."""
     target, bystander = make_user("target@example.org"), make_user("bystander@example.org")
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
@@ -188,8 +192,9 @@ def test_failures_against_one_account_do_not_lock_a_bystander_on_the_same_networ
     assert not AuditEvent.objects.filter(event_type=AuditEvent.EventType.ACCOUNT_LOCKED, user=bystander).exists()
 
 
-def test_a_success_on_the_attackers_own_account_does_not_clear_the_network_counter(client, make_user, password,
-                                                                                   settings):
+def test_a_success_on_the_attackers_own_account_does_not_clear_the_network_counter(
+    client, make_user, password, settings
+):
     settings.LOGIN_NETWORK_FAILURE_LIMIT = 8
     own = make_user("attacker@example.org")
     for round_ in range(3):  # guess, then sign in to one's own account to wipe the slate, again and again
@@ -221,11 +226,15 @@ def _counted_cache_calls(monkeypatch) -> list[str]:
     cache, calls = get_cache(), []
     for operation in ("get", "get_many", "delete", "delete_many"):
         original = getattr(cache, operation)
-        monkeypatch.setattr(cache, operation, lambda *a, _op=operation, _f=original, **k: (calls.append(_op), _f(*a, **k))[1])
+        monkeypatch.setattr(
+            cache, operation, lambda *a, _op=operation, _f=original, **k: (calls.append(_op), _f(*a, **k))[1]
+        )
     return calls
 
 
-def test_a_login_with_no_failures_counted_reads_its_counters_once_and_clears_nothing(client, user, password, monkeypatch):
+def test_a_login_with_no_failures_counted_reads_its_counters_once_and_clears_nothing(
+    client, user, password, monkeypatch
+):
     calls = _counted_cache_calls(monkeypatch)
     assert post_login(client, user.email, password).status_code == 302
     assert calls == ["get_many"]

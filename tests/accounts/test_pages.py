@@ -101,9 +101,14 @@ def test_password_change_ends_other_sessions(client, user, password):
     other.post(reverse("accounts:login"), {"email": user.email, "password": password})
     client.post(reverse("accounts:login"), {"email": user.email, "password": password})
     new_password = "an entirely new passphrase 9"
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": password, "new_password1": new_password, "new_password2": new_password,
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": password,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
+    )
     assert response.status_code == 302
     assert client.get(reverse("accounts:account")).status_code == 200  # this browser stays in
     assert other.get(reverse("accounts:account")).status_code == 302  # the other one is out
@@ -113,9 +118,14 @@ def test_password_change_ends_other_sessions(client, user, password):
 
 def test_wrong_old_password_changes_nothing(client, user, password):
     client.post(reverse("accounts:login"), {"email": user.email, "password": password})
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": "not it at all", "new_password1": "x new passphrase 1", "new_password2": "x new passphrase 1",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "not it at all",
+            "new_password1": "x new passphrase 1",
+            "new_password2": "x new passphrase 1",
+        },
+    )
     assert response.status_code == 400
     assert User.objects.get(pk=user.pk).check_password(password)
 
@@ -124,8 +134,11 @@ def _count_hashes(monkeypatch) -> list[int]:
     from accounts.hashers import Argon2idPasswordHasher
 
     counted, original = [], Argon2idPasswordHasher.encode
-    monkeypatch.setattr(Argon2idPasswordHasher, "encode",
-                        lambda self, *args, **kwargs: (counted.append(1), original(self, *args, **kwargs))[1])
+    monkeypatch.setattr(
+        Argon2idPasswordHasher,
+        "encode",
+        lambda self, *args, **kwargs: (counted.append(1), original(self, *args, **kwargs))[1],
+    )
     return counted
 
 
@@ -152,10 +165,13 @@ def test_registration_is_throttled_per_network(settings):
     assert elsewhere.status_code == 302
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("email=a%40b.org&password=x", "application/x-www-form-urlencoded; charset=latin-1"),
-    ("&".join(f"p{i}=1" for i in range(1200)), "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("email=a%40b.org&password=x", "application/x-www-form-urlencoded; charset=latin-1"),
+        ("&".join(f"p{i}=1" for i in range(1200)), "application/x-www-form-urlencoded"),
+    ],
+)
 def test_bodies_django_refuses_get_a_readable_page_not_a_server_error(body, content_type):
     """The attack: a form in latin-1, or with more than 1,000 fields, was a 500 under the debug default."""
     for page in (reverse("accounts:login"), REGISTER):
@@ -181,6 +197,11 @@ def test_registering_from_a_partner_returns_to_it(site):
 
 
 def test_a_wrong_password_keeps_the_site_being_signed_in_to(site, user):
-    response = Client().post(reverse("accounts:login"),  # the form posts to the bare URL
-                             {"email": user.email, "password": "wrong password here", "client_id": "marketplace"})
-    assert response.status_code == 400 and "to continue to <strong>Skills Marketplace</strong>" in response.content.decode()
+    response = Client().post(
+        reverse("accounts:login"),  # the form posts to the bare URL
+        {"email": user.email, "password": "wrong password here", "client_id": "marketplace"},
+    )
+    assert (
+        response.status_code == 400
+        and "to continue to <strong>Skills Marketplace</strong>" in response.content.decode()
+    )

@@ -133,8 +133,10 @@ def test_database_lost_during_a_refresh_grant_answers_503_and_consumes_nothing(s
     with lost_database.cut_at_first_write():
         down = token_request(Client(), refresh)
     assert down.status_code == 503 and down["Retry-After"] and down["Cache-Control"] == "no-store"
-    assert down.json() == {"error": "temporarily_unavailable",
-                           "error_description": "The service is temporarily unavailable; try again shortly."}
+    assert down.json() == {
+        "error": "temporarily_unavailable",
+        "error_description": "The service is temporarily unavailable; try again shortly.",
+    }
 
     # The server came back: the same connection settings work again, without a restart.
     assert sorted(RefreshTokenRecord.objects.values_list("pk", "rotated_at")) == records_before
@@ -176,17 +178,23 @@ def redis_outage(settings):
 
 
 @pytest.mark.redis
-def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site, user, password, redis_outage,
-                                                                          settings):
+def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(
+    site, user, password, redis_outage, settings
+):
     from tests.support.oauth import form_post
 
     assert settings.CACHES["default"]["BACKEND"] == "accounts.cache.FailoverRedisCache"
     browser = Client()
     browser.post(reverse("accounts:login"), {"email": user.email, "password": password})
-    revoked, live = (exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
-                     for pkce in (Pkce.new(), Pkce.new()))
-    form_post(Client(), reverse("oauth:revoke"), {"client_id": "marketplace", "token": revoked["access_token"],
-                                                  "client_secret": SECRET})
+    revoked, live = (
+        exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
+        for pkce in (Pkce.new(), Pkce.new())
+    )
+    form_post(
+        Client(),
+        reverse("oauth:revoke"),
+        {"client_id": "marketplace", "token": revoked["access_token"], "client_secret": SECRET},
+    )
 
     redis_outage()  # the revocation above went to Redis; Redis is now gone
     me = lambda t: Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {t['access_token']}")  # noqa: E731
@@ -205,7 +213,8 @@ def test_redis_down_falls_back_to_the_database_and_nothing_revoked_revives(site,
 @pytest.mark.redis
 @pytest.mark.parametrize("silent_redis", [HungServer, VanishedHost], ids=["hung", "host-gone"])
 def test_a_redis_that_never_answers_holds_a_login_for_a_moment_then_the_database_stands_in(
-        user, password, settings, silent_redis):
+    user, password, settings, silent_redis
+):
     from axes.handlers.proxy import AxesProxyHandler
 
     server = silent_redis().start()
@@ -235,8 +244,9 @@ def redis_through_relay(settings, monkeypatch):
 
     redis = urlsplit(settings.CACHES["default"]["LOCATION"])
     relay = CuttableTcpProxy(redis.hostname, redis.port or 6379).start()
-    settings.CACHES = {"default": {**settings.CACHES["default"],
-                                   "LOCATION": f"redis://127.0.0.1:{relay.port}{redis.path}"}}
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{relay.port}{redis.path}"}
+    }
     AxesProxyHandler.get_implementation(force=True)
     monkeypatch.setattr(failover, "RETRY_REDIS_AFTER_SECONDS", 0.0)  # try Redis at every call: back means back
     yield relay
@@ -245,8 +255,9 @@ def redis_through_relay(settings, monkeypatch):
 
 
 @pytest.mark.redis
-def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(site, user, password, settings,
-                                                                               redis_through_relay):
+def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(
+    site, user, password, settings, redis_through_relay
+):
     from accounts.oauth.registry import active_site
     from accounts.session_engines.cached_db import SessionStore
 
@@ -307,8 +318,13 @@ def test_rotate_pii_key_killed_midway_completes_on_rerun_without_losing_a_row(se
     expected = {str(u.pk): (u.email, u.name) for u in users}
 
     db = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "PII_KEY": new_key, "PII_PREVIOUS_KEYS": old_key, "DATABASE_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "PII_KEY": new_key,
+        "PII_PREVIOUS_KEYS": old_key,
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
     command = [sys.executable, "manage.py", "rotate_pii_key", "--batch-size", "50", "-v2"]
     root = Path(__file__).resolve().parents[2]
     first = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True)

@@ -49,8 +49,11 @@ def test_logouts_while_a_partner_is_down_are_all_delivered_once_it_returns(make_
     def keep_refreshing(tokens: dict) -> None:
         try:
             while not stop.is_set():
-                response = token_request(Client(), {"grant_type": "refresh_token",
-                                                    "refresh_token": tokens["refresh_token"]}, client_id="shop")
+                response = token_request(
+                    Client(),
+                    {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+                    client_id="shop",
+                )
                 refresh_outcomes.append(response.status_code)
                 if response.status_code == 200:
                     tokens = response.json()
@@ -71,7 +74,9 @@ def test_logouts_while_a_partner_is_down_are_all_delivered_once_it_returns(make_
     assert refresh_outcomes and set(refresh_outcomes) == {200}  # the others were not disturbed
     assert not SSOSession.objects.active().filter(sid__in=leaving_sids).exists()
     deliveries = LogoutDelivery.objects.all()
-    assert Counter((d.sid, d.status, d.attempts) for d in deliveries) == {(sid, "pending", 1): 1 for sid in leaving_sids}
+    assert Counter((d.sid, d.status, d.attempts) for d in deliveries) == {
+        (sid, "pending", 1): 1 for sid in leaving_sids
+    }
 
     receiver.start()
     try:

@@ -52,8 +52,11 @@ def outcome(response) -> tuple:
 def test_parallel_refreshes_of_one_token_give_one_success_and_end_the_session_once(write_path, site, browser, user):
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
-    results = in_parallel(lambda i: outcome(token_request(
-        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})))
+    results = in_parallel(
+        lambda i: outcome(
+            token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+        )
+    )
     assert Counter(results) == {(200, None): 1, (400, "invalid_grant"): PARALLEL - 1}
     session = SSOSession.objects.get(user=user)
     assert session.end_reason == "refresh_token_reuse"
@@ -82,11 +85,17 @@ def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(write
 def test_parallel_registrations_of_one_email_in_different_cases_create_one_account(db):
     def register(i: int):
         email = "".join(ch.upper() if (i >> n) & 1 else ch for n, ch in enumerate("race@example.org"))
-        response = Client().post(reverse("accounts:register"), {
-            "email": f" {email} ", "name": "Racer", "password": "a long enough passphrase 7",
-            "password_confirm": "a long enough passphrase 7",
-        })
+        response = Client().post(
+            reverse("accounts:register"),
+            {
+                "email": f" {email} ",
+                "name": "Racer",
+                "password": "a long enough passphrase 7",
+                "password_confirm": "a long enough passphrase 7",
+            },
+        )
         return response.status_code
+
     results = in_parallel(register)
     assert Counter(results) == {302: 1, 400: PARALLEL - 1}
     assert User.objects.count() == 1
@@ -104,8 +113,9 @@ def while_another_transaction_changes(model, pk: int, assignment: str, request):
         waiting = threading.Thread(target=lambda: responses.append(request()))
         waiting.start()
         deadline = time.monotonic() + 20
-        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                  " AND datname = current_database()").fetchone()[0]:
+        while not watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()[0]:
             assert time.monotonic() < deadline, "the request never waited on the row lock"
             time.sleep(0.02)
         other.execute(f"UPDATE {table} SET {assignment} WHERE id = %s", [pk])
@@ -123,8 +133,12 @@ def test_a_refresh_that_waited_on_a_concurrent_rotation_is_treated_as_reuse(writ
     jti = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["jti"]
     record = RefreshTokenRecord.objects.get(outstanding__jti=jti)
     outstanding_before = OutstandingToken.objects.count()
-    response = while_another_transaction_changes(RefreshTokenRecord, record.pk, "rotated_at = now()", lambda: token_request(
-        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}))
+    response = while_another_transaction_changes(
+        RefreshTokenRecord,
+        record.pk,
+        "rotated_at = now()",
+        lambda: token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}),
+    )
     assert outcome(response) == (400, "invalid_grant")
     assert OutstandingToken.objects.count() == outstanding_before  # no successor was recorded
     assert SSOSession.objects.get(user=user).end_reason == "refresh_token_reuse"
@@ -135,8 +149,12 @@ def test_a_code_redemption_that_waited_on_a_concurrent_one_issues_nothing(write_
     must see the code used and write nothing."""
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
-    response = while_another_transaction_changes(AuthorizationCode, AuthorizationCode.objects.get().pk, "used_at = now()",
-                                                 lambda: exchange_code(Client(), site, code, pkce))
+    response = while_another_transaction_changes(
+        AuthorizationCode,
+        AuthorizationCode.objects.get().pk,
+        "used_at = now()",
+        lambda: exchange_code(Client(), site, code, pkce),
+    )
     assert outcome(response) == (400, "invalid_grant")
     assert not OutstandingToken.objects.exists()
     assert AuditEvent.objects.filter(event_type="authorization_code_reuse").count() == 1

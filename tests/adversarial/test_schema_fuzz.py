@@ -32,14 +32,22 @@ def credentials(site, browser):
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     basic = base64.b64encode(f"{site.client_id}:{SECRET}".encode()).decode()
-    return {"/api/v1/me": {"Authorization": f"Bearer {tokens['access_token']}"},
-            **dict.fromkeys(("/oauth/token/", "/oauth/revoke/", "/oauth/introspect/"), {"Authorization": f"Basic {basic}"})}
+    return {
+        "/api/v1/me": {"Authorization": f"Bearer {tokens['access_token']}"},
+        **dict.fromkeys(("/oauth/token/", "/oauth/revoke/", "/oauth/introspect/"), {"Authorization": f"Basic {basic}"}),
+    }
 
 
 @pytest.mark.django_db(transaction=True)  # the WSGI app closes connections at request end, as in production
 @schema.parametrize()
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_rest_api_conforms_to_its_schema(case, credentials):  # the credentials stay valid across examples
-    case.call_and_validate(headers=credentials[case.path], checks=[
-        not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-    ])
+    case.call_and_validate(
+        headers=credentials[case.path],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )

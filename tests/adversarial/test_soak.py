@@ -25,11 +25,20 @@ CLIENTS, SECONDS = 8, 45
 
 def native_sso(base: str, tokens: dict) -> requests.Response:
     """The vendor's second app joins the session with the first app's ID token and device secret."""
-    return requests.post(f"{base}/oauth/token/", {
-        "grant_type": TOKEN_EXCHANGE, "audience": base, "scope": "openid",
-        "subject_token": tokens["id_token"], "subject_token_type": ID_TOKEN,
-        "actor_token": tokens["device_secret"], "actor_token_type": DEVICE_SECRET,
-    }, auth=("soak-app", SECRET), timeout=30)
+    return requests.post(
+        f"{base}/oauth/token/",
+        {
+            "grant_type": TOKEN_EXCHANGE,
+            "audience": base,
+            "scope": "openid",
+            "subject_token": tokens["id_token"],
+            "subject_token_type": ID_TOKEN,
+            "actor_token": tokens["device_secret"],
+            "actor_token_type": DEVICE_SECRET,
+        },
+        auth=("soak-app", SECRET),
+        timeout=30,
+    )
 
 
 def soak_client(base: str, email: str, password: str, site, stop_at: float, ledger: dict, lock: threading.Lock):
@@ -37,18 +46,44 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
         http = requests.Session()
         page = http.get(f"{base}/login/", timeout=30)
         token = page.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-        responses = [page, http.post(f"{base}/login/", {"email": email, "password": password,
-                                                       "csrfmiddlewaretoken": token}, allow_redirects=False, timeout=30)]
+        responses = [
+            page,
+            http.post(
+                f"{base}/login/",
+                {"email": email, "password": password, "csrfmiddlewaretoken": token},
+                allow_redirects=False,
+                timeout=30,
+            ),
+        ]
         pkce = Pkce.new()
-        authorize = http.get(f"{base}/oauth/authorize/?" + urlencode({
-            "client_id": site.client_id, "redirect_uri": site.redirect_uris[0], "response_type": "code",
-            "scope": "openid email device_sso", "code_challenge": pkce.challenge, "code_challenge_method": "S256"}),
-            allow_redirects=False, timeout=30)
+        authorize = http.get(
+            f"{base}/oauth/authorize/?"
+            + urlencode(
+                {
+                    "client_id": site.client_id,
+                    "redirect_uri": site.redirect_uris[0],
+                    "response_type": "code",
+                    "scope": "openid email device_sso",
+                    "code_challenge": pkce.challenge,
+                    "code_challenge_method": "S256",
+                }
+            ),
+            allow_redirects=False,
+            timeout=30,
+        )
         responses.append(authorize)
         code = parse_qs(urlsplit(authorize.headers.get("Location", "")).query).get("code", [""])[0]
-        tokens = requests.post(f"{base}/oauth/token/", {"grant_type": "authorization_code", "code": code,
-                                                       "redirect_uri": site.redirect_uris[0], "code_verifier": pkce.verifier},
-                               auth=(site.client_id, SECRET), timeout=30)
+        tokens = requests.post(
+            f"{base}/oauth/token/",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": site.redirect_uris[0],
+                "code_verifier": pkce.verifier,
+            },
+            auth=(site.client_id, SECRET),
+            timeout=30,
+        )
         responses.append(tokens)
         issued = [tokens.json().get("refresh_token")] if tokens.ok else []
         joined = native_sso(base, tokens.json()) if tokens.ok else None
@@ -57,19 +92,41 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
         for _ in range(5):
             if not issued or time.monotonic() >= stop_at:
                 break
-            rotated = requests.post(f"{base}/oauth/token/", {"grant_type": "refresh_token", "refresh_token": issued[-1]},
-                                    auth=(site.client_id, SECRET), timeout=30)
+            rotated = requests.post(
+                f"{base}/oauth/token/",
+                {"grant_type": "refresh_token", "refresh_token": issued[-1]},
+                auth=(site.client_id, SECRET),
+                timeout=30,
+            )
             responses.append(rotated)
             if rotated.ok:
                 issued.append(rotated.json()["refresh_token"])
-                responses.append(requests.get(f"{base}/oauth/userinfo/", timeout=30, headers={
-                    "Authorization": f"Bearer {rotated.json()['access_token']}"}))
-        responses.append(http.post(f"{base}/logout/", {"csrfmiddlewaretoken": http.cookies.get("csrftoken", "")},
-                                   headers={"Referer": f"{base}/account/"}, timeout=30))
+                responses.append(
+                    requests.get(
+                        f"{base}/oauth/userinfo/",
+                        timeout=30,
+                        headers={"Authorization": f"Bearer {rotated.json()['access_token']}"},
+                    )
+                )
+        responses.append(
+            http.post(
+                f"{base}/logout/",
+                {"csrfmiddlewaretoken": http.cookies.get("csrftoken", "")},
+                headers={"Referer": f"{base}/account/"},
+                timeout=30,
+            )
+        )
         # Both apps' latest refresh tokens and the device secret: all dead now.
         latest = ([(issued[-1], site.client_id)] if issued else []) + [(token, "soak-app") for token in second_app]
-        after_logout = [requests.post(f"{base}/oauth/token/", {"grant_type": "refresh_token", "refresh_token": token},
-                                      auth=(client_id, SECRET), timeout=30) for token, client_id in latest]
+        after_logout = [
+            requests.post(
+                f"{base}/oauth/token/",
+                {"grant_type": "refresh_token", "refresh_token": token},
+                auth=(client_id, SECRET),
+                timeout=30,
+            )
+            for token, client_id in latest
+        ]
         if tokens.ok:
             after_logout.append(native_sso(base, tokens.json()))
         responses += after_logout
@@ -78,8 +135,9 @@ def soak_client(base: str, email: str, password: str, site, stop_at: float, ledg
             ledger["revived"] += sum(response.ok for response in after_logout)
             for response in responses:
                 ledger["statuses"][response.status_code] = ledger["statuses"].get(response.status_code, 0) + 1
-            ledger["refresh_jtis"].update(jwt.decode(t, options={"verify_signature": False})["jti"]
-                                          for t in issued + second_app if t)
+            ledger["refresh_jtis"].update(
+                jwt.decode(t, options={"verify_signature": False})["jti"] for t in issued + second_app if t
+            )
 
 
 def rss_mb() -> float:
@@ -90,17 +148,35 @@ def rss_mb() -> float:
 def test_bounded_mixed_soak(live_server, settings, make_user, password):
     settings.SSO = {**settings.SSO, "ISSUER": live_server.url}
     settings.AXES_FAILURE_LIMIT = 1000  # many sign-ins from one loopback address are the point here
-    site, _ = register_site(SiteRegistration(client_id="soak", name="Soak", client_secret=SECRET, first_party=True,
-                                             redirect_uris=["http://127.0.0.1:9/soak/cb"], vendor_group="soak",
-                                             native_sso=True))
-    register_site(SiteRegistration(client_id="soak-app", name="Soak app", client_secret=SECRET, first_party=True,
-                                   redirect_uris=["http://127.0.0.1:9/soak-app/cb"], vendor_group="soak",
-                                   native_sso=True))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id="soak",
+            name="Soak",
+            client_secret=SECRET,
+            first_party=True,
+            redirect_uris=["http://127.0.0.1:9/soak/cb"],
+            vendor_group="soak",
+            native_sso=True,
+        )
+    )
+    register_site(
+        SiteRegistration(
+            client_id="soak-app",
+            name="Soak app",
+            client_secret=SECRET,
+            first_party=True,
+            redirect_uris=["http://127.0.0.1:9/soak-app/cb"],
+            vendor_group="soak",
+            native_sso=True,
+        )
+    )
     users = [make_user(f"soak{i}@example.org") for i in range(CLIENTS)]
     ledger, lock = {"statuses": {}, "refresh_jtis": set(), "checked_after_logout": 0, "revived": 0}, threading.Lock()
     stop_at = time.monotonic() + SECONDS
-    threads = [threading.Thread(target=soak_client, args=(live_server.url, u.email, password, site, stop_at, ledger, lock))
-               for u in users]
+    threads = [
+        threading.Thread(target=soak_client, args=(live_server.url, u.email, password, site, stop_at, ledger, lock))
+        for u in users
+    ]
     for thread in threads:
         thread.start()
     time.sleep(SECONDS / 2)
@@ -110,8 +186,18 @@ def test_bounded_mixed_soak(live_server, settings, make_user, password):
     rss_end = rss_mb()
 
     statuses = ledger["statuses"]
-    print(json.dumps({"statuses": statuses, "refresh_tokens": len(ledger["refresh_jtis"]), "checked_after_logout": ledger["checked_after_logout"], "revived": ledger["revived"],
-                      "rss_halfway_mb": round(rss_halfway), "rss_end_mb": round(rss_end)}))
+    print(
+        json.dumps(
+            {
+                "statuses": statuses,
+                "refresh_tokens": len(ledger["refresh_jtis"]),
+                "checked_after_logout": ledger["checked_after_logout"],
+                "revived": ledger["revived"],
+                "rss_halfway_mb": round(rss_halfway),
+                "rss_end_mb": round(rss_end),
+            }
+        )
+    )
     assert not any(status >= 500 for status in statuses), statuses
     assert sum(statuses.values()) > 100, "the soak made too few requests to mean anything"
     assert ledger["checked_after_logout"] >= 3 * CLIENTS and ledger["revived"] == 0  # nothing outlived its logout

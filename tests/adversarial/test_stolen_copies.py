@@ -25,8 +25,10 @@ def superuser_browser(make_user, password):
 def opens(cookie_value: str) -> dict[str, int]:
     thief = Client()
     thief.cookies[settings.SESSION_COOKIE_NAME] = cookie_value
-    return {"account": thief.get(reverse("accounts:account")).status_code,
-            "admin": thief.get(reverse("admin:index")).status_code}
+    return {
+        "account": thief.get(reverse("accounts:account")).status_code,
+        "admin": thief.get(reverse("admin:index")).status_code,
+    }
 
 
 def test_a_session_key_read_from_the_database_opens_nothing(superuser_browser):

@@ -19,26 +19,39 @@ def strict_browser(user, password):
 
 
 def state(user):
-    return (SSOSession.objects.active().filter(user=user).count(), Consent.objects.filter(user=user).count(),
-            user.password)
+    return (
+        SSOSession.objects.active().filter(user=user).count(),
+        Consent.objects.filter(user=user).count(),
+        user.password,
+    )
 
 
-@pytest.mark.parametrize("name, url", [
-    ("logout", lambda site, session: reverse("accounts:logout")),
-    ("sign out one session", lambda site, session: reverse("accounts:end_session", args=[session.pk])),
-    ("sign out everywhere", lambda site, session: reverse("accounts:end_all_sessions")),
-    ("password change", lambda site, session: reverse("accounts:password_change")),
-    ("withdraw consent", lambda site, session: reverse("accounts:withdraw_consent",
-                                                      args=[Consent.objects.first().pk])),
-    ("consent", lambda site, session: reverse("oauth:authorize")),
-    ("end-session confirmation", lambda site, session: reverse("oauth:end_session")),
-])
+@pytest.mark.parametrize(
+    "name, url",
+    [
+        ("logout", lambda site, session: reverse("accounts:logout")),
+        ("sign out one session", lambda site, session: reverse("accounts:end_session", args=[session.pk])),
+        ("sign out everywhere", lambda site, session: reverse("accounts:end_all_sessions")),
+        ("password change", lambda site, session: reverse("accounts:password_change")),
+        (
+            "withdraw consent",
+            lambda site, session: reverse("accounts:withdraw_consent", args=[Consent.objects.first().pk]),
+        ),
+        ("consent", lambda site, session: reverse("oauth:authorize")),
+        ("end-session confirmation", lambda site, session: reverse("oauth:end_session")),
+    ],
+)
 def test_every_state_changing_form_needs_its_csrf_token(site, browser, strict_browser, user, name, url):
     obtain_code(browser, site, Pkce.new())  # a consent to withdraw
     session = SSOSession.objects.active().filter(user=user).first()
     before = state(user)
-    data = {**authorize_params(site, Pkce.new()), "decision": "allow", "old_password": "x",
-            "new_password1": "another passphrase 99", "new_password2": "another passphrase 99"}
+    data = {
+        **authorize_params(site, Pkce.new()),
+        "decision": "allow",
+        "old_password": "x",
+        "new_password1": "another passphrase 99",
+        "new_password2": "another passphrase 99",
+    }
     response = strict_browser.post(url(site, session), data)
     assert response.status_code == 403, name
     user.refresh_from_db()

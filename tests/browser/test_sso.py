@@ -27,10 +27,17 @@ def chromium(monkeypatch):
     # the test itself makes stay synchronous (Django's documented escape hatch).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run",
-        ])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
         # ORM calls made while Playwright's event loop runs use connections of that
@@ -166,8 +173,9 @@ def test_forms_are_labelled_keyboard_usable_and_fit_a_phone(chromium, idp, user,
     Steps(page, "phone-width").shot("account")
 
 
-def test_partner_refreshes_quietly_and_signs_out_when_refresh_is_refused(chromium, marketplace, user, password,
-                                                                        monkeypatch):
+def test_partner_refreshes_quietly_and_signs_out_when_refresh_is_refused(
+    chromium, marketplace, user, password, monkeypatch
+):
     from datetime import timedelta
 
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -188,8 +196,9 @@ def test_partner_refreshes_quietly_and_signs_out_when_refresh_is_refused(chromiu
     assert RefreshTokenRecord.objects.filter(rotated_at__isnull=False).count() == 1  # refreshed, quietly
     steps.shot("profile-after-refresh")
 
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in OutstandingToken.objects.all()],
-                                         ignore_conflicts=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=t) for t in OutstandingToken.objects.all()], ignore_conflicts=True
+    )
     page.goto(marketplace.url + "/mine/")
     assert "You were signed out" in page.inner_text("[role=alert]")
     page.goto(marketplace.url)

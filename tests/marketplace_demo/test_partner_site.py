@@ -37,19 +37,37 @@ def test_back_channel_receiver_accepts_a_valid_token_once(marketplace):
     assert replay.status_code == 400 and "replayed" in replay.json()["error_description"]
 
 
-@pytest.mark.parametrize("case, make", [
-    ("wrong audience", lambda: logout_token("languages")),
-    ("with a nonce", lambda: logout_token("marketplace", nonce="n")),
-    ("without the event", lambda: logout_token("marketplace", events={"other": {}})),
-    ("neither sid nor sub", lambda: logout_token("marketplace", sid=None, sub=None)),
-    ("an access token", lambda: str(SSOAccessToken(audience="marketplace").set_claims(sub="s", sid="x", client_id="marketplace"))),
-    ("wrong issuer", lambda: jwt.encode(
-        {"iss": "https://evil.example", "aud": "marketplace", "iat": int(time.time()), "exp": int(time.time()) + 60,
-         "jti": "j1", "sid": "x", "events": {BACKCHANNEL_EVENT: {}}},
-        signing_keyring().current.private_key, algorithm="RS256",
-        headers={"kid": signing_keyring().current.kid, "typ": "logout+jwt"})),
-    ("garbage", lambda: "not-a-jwt"),
-])
+@pytest.mark.parametrize(
+    "case, make",
+    [
+        ("wrong audience", lambda: logout_token("languages")),
+        ("with a nonce", lambda: logout_token("marketplace", nonce="n")),
+        ("without the event", lambda: logout_token("marketplace", events={"other": {}})),
+        ("neither sid nor sub", lambda: logout_token("marketplace", sid=None, sub=None)),
+        (
+            "an access token",
+            lambda: str(SSOAccessToken(audience="marketplace").set_claims(sub="s", sid="x", client_id="marketplace")),
+        ),
+        (
+            "wrong issuer",
+            lambda: jwt.encode(
+                {
+                    "iss": "https://evil.example",
+                    "aud": "marketplace",
+                    "iat": int(time.time()),
+                    "exp": int(time.time()) + 60,
+                    "jti": "j1",
+                    "sid": "x",
+                    "events": {BACKCHANNEL_EVENT: {}},
+                },
+                signing_keyring().current.private_key,
+                algorithm="RS256",
+                headers={"kid": signing_keyring().current.kid, "typ": "logout+jwt"},
+            ),
+        ),
+        ("garbage", lambda: "not-a-jwt"),
+    ],
+)
 def test_back_channel_receiver_refuses_invalid_tokens(marketplace, case, make):
     response = post_logout(marketplace, make())
     assert response.status_code == 400, case
@@ -57,7 +75,9 @@ def test_back_channel_receiver_refuses_invalid_tokens(marketplace, case, make):
 
 
 def test_partner_api_verifies_bearer_tokens_from_the_jwks(marketplace):
-    mine = SSOAccessToken(audience="marketplace").set_claims(sub="user-1", client_id="marketplace", scope="openid", sid="s")
+    mine = SSOAccessToken(audience="marketplace").set_claims(
+        sub="user-1", client_id="marketplace", scope="openid", sid="s"
+    )
     ok = requests.get(f"{marketplace.url}/api/my-skills", headers={"Authorization": f"Bearer {mine}"}, timeout=10)
     assert ok.status_code == 200 and ok.json() == {"sub": "user-1", "items": []}
     for bad in (
@@ -65,7 +85,9 @@ def test_partner_api_verifies_bearer_tokens_from_the_jwks(marketplace):
         logout_token("marketplace"),
         str(mine)[:-4] + "AAAA",
     ):
-        refused = requests.get(f"{marketplace.url}/api/my-skills", headers={"Authorization": f"Bearer {bad}"}, timeout=10)
+        refused = requests.get(
+            f"{marketplace.url}/api/my-skills", headers={"Authorization": f"Bearer {bad}"}, timeout=10
+        )
         assert refused.status_code == 401
         assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert requests.get(f"{marketplace.url}/api/my-skills", timeout=10).status_code == 401
@@ -87,8 +109,9 @@ def test_an_unreachable_identity_provider_shows_a_readable_page(tmp_path):
     from tests.support.http_peer import free_port
     from tests.support.partners import PartnerProcess
 
-    partner = PartnerProcess("marketplace", "Skills Marketplace", "127.0.0.1", "skills",
-                             f"http://127.0.0.1:{free_port()}", tmp_path).start()
+    partner = PartnerProcess(
+        "marketplace", "Skills Marketplace", "127.0.0.1", "skills", f"http://127.0.0.1:{free_port()}", tmp_path
+    ).start()
     try:
         response = requests.get(f"{partner.url}/login/", allow_redirects=False, timeout=20)
         assert response.status_code == 502 and "cannot be reached" in response.text
@@ -98,8 +121,9 @@ def test_an_unreachable_identity_provider_shows_a_readable_page(tmp_path):
 
 def test_partner_api_refuses_tokens_of_a_session_ended_by_back_channel_logout(marketplace):
     sid = "sid-" + secrets.token_hex(8)  # the partner process serves the whole test session: a sid of its own
-    mine = str(SSOAccessToken(audience="marketplace").set_claims(sub="u", client_id="marketplace", scope="openid",
-                                                                 sid=sid))
+    mine = str(
+        SSOAccessToken(audience="marketplace").set_claims(sub="u", client_id="marketplace", scope="openid", sid=sid)
+    )
     url, auth = f"{marketplace.url}/api/my-skills", {"Authorization": f"Bearer {mine}"}
     assert requests.get(url, headers=auth, timeout=10).status_code == 200  # now cached as verified
     assert post_logout(marketplace, logout_token("marketplace", sid=sid)).status_code == 200  # that sid ends

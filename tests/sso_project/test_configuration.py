@@ -20,8 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PII_", "BLIND_", "SSO_"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -29,7 +33,10 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def production_keys(tmp_path) -> dict[str, str]:
     """A complete production environment, keys in an empty folder of its own."""
     signing = tmp_path / "signing"
-    dev = manage("check", env={"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    dev = manage(
+        "check",
+        env={"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+    )
     assert dev.returncode == 0, dev.stderr
     return {
         "DJANGO_DEBUG": "false",
@@ -50,13 +57,17 @@ def test_development_generates_missing_keys_once_with_private_permissions(tmp_pa
     files = {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name}
     assert {"django-secret-key", "pii.key", "blind-index.key", "pairwise-subject.key"} <= files.keys()
     assert len(list((tmp_path / "signing").glob("*.pem"))) == 1
-    assert all(oct(p.stat().st_mode)[-3:] == "600" for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name)
+    assert all(
+        oct(p.stat().st_mode)[-3:] == "600" for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name
+    )
     assert manage("check", env=env).returncode == 0
     assert {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name} == files
     assert len({files["pii.key"], files["blind-index.key"], files["django-secret-key"]}) == 3
 
 
-@pytest.mark.parametrize("missing", ["PII_KEY", "BLIND_INDEX_KEY", "PAIRWISE_SUBJECT_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"])
+@pytest.mark.parametrize(
+    "missing", ["PII_KEY", "BLIND_INDEX_KEY", "PAIRWISE_SUBJECT_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"]
+)
 def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, missing, tmp_path):
     env = dict(production_keys)
     if missing == "SSO_SIGNING_KEY_DIR":
@@ -96,13 +107,29 @@ def test_createsuperuser_noinput_with_password_from_environment(monkeypatch):
 def test_database_url_parsing():
     pg = database_from_url("postgres://u:p%40ss@db.internal:5433/sso?sslmode=require", ROOT)
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql", "sso", "u", "p@ss", "db.internal", "5433")
-    assert pg["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 2,
-                             "connect_timeout": 3, "tcp_user_timeout": 10_000}
-    pooled = database_from_url("postgres://u@db/sso?server_side_binding=false&prepare_threshold=None"
-                               "&connect_timeout=10", ROOT)
-    assert pooled["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None, "connect_timeout": 10,
-                                 "tcp_user_timeout": 10_000}
+        "django.db.backends.postgresql",
+        "sso",
+        "u",
+        "p@ss",
+        "db.internal",
+        "5433",
+    )
+    assert pg["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": 2,
+        "connect_timeout": 3,
+        "tcp_user_timeout": 10_000,
+    }
+    pooled = database_from_url(
+        "postgres://u@db/sso?server_side_binding=false&prepare_threshold=None&connect_timeout=10", ROOT
+    )
+    assert pooled["OPTIONS"] == {
+        "server_side_binding": False,
+        "prepare_threshold": None,
+        "connect_timeout": 10,
+        "tcp_user_timeout": 10_000,
+    }
     assert database_from_url("postgres://u@db/sso?prepare_threshold=5", ROOT)["OPTIONS"]["prepare_threshold"] == 5
     assert database_from_url("sqlite:///db.sqlite3", ROOT)["NAME"] == ROOT / "db.sqlite3"
     assert database_from_url("sqlite:////tmp/x.sqlite3", ROOT)["NAME"] == Path("/tmp/x.sqlite3")
@@ -130,13 +157,16 @@ def test_production_is_the_default_so_an_unknown_host_shows_no_debug_page(produc
     assert "settings" not in out.lower() and "Bad request" in out
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("LOGIN_FAILURE_LIMIT", "five", "LOGIN_FAILURE_LIMIT must be a whole number, not 'five'"),
-    ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT must be at least 1"),
-    ("REDIS_TIMEOUT_SECONDS", "soon", "REDIS_TIMEOUT_SECONDS must be a number"),
-    ("SSO_ACCESS_TOKEN_SECONDS", "-5", "SSO_ACCESS_TOKEN_SECONDS must be at least 1"),
-    ("DJANGO_BEHIND_TLS_PROXY", "maybe", "DJANGO_BEHIND_TLS_PROXY must be true or false"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("LOGIN_FAILURE_LIMIT", "five", "LOGIN_FAILURE_LIMIT must be a whole number, not 'five'"),
+        ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT must be at least 1"),
+        ("REDIS_TIMEOUT_SECONDS", "soon", "REDIS_TIMEOUT_SECONDS must be a number"),
+        ("SSO_ACCESS_TOKEN_SECONDS", "-5", "SSO_ACCESS_TOKEN_SECONDS must be at least 1"),
+        ("DJANGO_BEHIND_TLS_PROXY", "maybe", "DJANGO_BEHIND_TLS_PROXY must be true or false"),
+    ],
+)
 def test_a_malformed_number_or_boolean_is_a_one_line_configuration_error(production_keys, name, value, message):
     result = manage("check", env={**production_keys, name: value})
     assert result.returncode != 0
@@ -147,22 +177,32 @@ def test_a_malformed_number_or_boolean_is_a_one_line_configuration_error(product
 
 def test_the_demos_development_mode_shows_the_products_own_error_pages(tmp_path):
     """The attack on the demo: a 404 showed Django's debug page listing every URL pattern."""
-    probe = ('from django.test import Client\nr = Client().get("/no-such-page/")\n'
-             'print("STATUS", r.status_code)\nprint(r.content.decode())')
-    env = {"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DJANGO_DEBUG_PAGES": "false",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    probe = (
+        'from django.test import Client\nr = Client().get("/no-such-page/")\n'
+        'print("STATUS", r.status_code)\nprint(r.content.decode())'
+    )
+    env = {
+        "SSO_KEY_DIR": str(tmp_path),
+        "DJANGO_DEBUG": "true",
+        "DJANGO_DEBUG_PAGES": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
     out = manage("shell", "-c", probe, env=env).stdout
     assert "STATUS 404" in out and "There is no page at this address." in out
     assert "URLconf" not in out and "oauth/" not in out
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"ACCESS_TOKEN_LIFETIM": 1}, "unknown ['ACCESS_TOKEN_LIFETIM'], missing ['ACCESS_TOKEN_LIFETIME']"),
-    ({"ACCESS_TOKEN_LIFETIME": 300}, "ACCESS_TOKEN_LIFETIME"),
-    ({"SIGNING_ALGORITHM": "HS256"}, "SIGNING_ALGORITHM"),
-    ({"ISSUER": "https://idp.example/"}, "ISSUER"),
-    ({"NETWORK_ID_IPV4_PREFIX": 33}, "NETWORK_ID_IPV4_PREFIX"),
-], ids=["misspelt", "not a duration", "algorithm", "trailing slash", "prefix"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ACCESS_TOKEN_LIFETIM": 1}, "unknown ['ACCESS_TOKEN_LIFETIM'], missing ['ACCESS_TOKEN_LIFETIME']"),
+        ({"ACCESS_TOKEN_LIFETIME": 300}, "ACCESS_TOKEN_LIFETIME"),
+        ({"SIGNING_ALGORITHM": "HS256"}, "SIGNING_ALGORITHM"),
+        ({"ISSUER": "https://idp.example/"}, "ISSUER"),
+        ({"NETWORK_ID_IPV4_PREFIX": 33}, "NETWORK_ID_IPV4_PREFIX"),
+    ],
+    ids=["misspelt", "not a duration", "algorithm", "trailing slash", "prefix"],
+)
 def test_a_wrong_sso_setting_is_refused_by_name(settings, change, message):
     from django.core.exceptions import ImproperlyConfigured
 

@@ -36,7 +36,13 @@ def test_a_new_site_is_allowed_as_a_form_target_at_once(client, site):
     from accounts.oauth.registry import SiteRegistration, register_site
 
     client.get(reverse("accounts:login"))
-    register_site(SiteRegistration(client_id="books", name="Books", redirect_uris=["https://books.example/cb"],
-                                   post_logout_redirect_uris=["https://after.books.example/"]))
+    register_site(
+        SiteRegistration(
+            client_id="books",
+            name="Books",
+            redirect_uris=["https://books.example/cb"],
+            post_logout_redirect_uris=["https://after.books.example/"],
+        )
+    )
     csp = client.get(reverse("accounts:login"))["Content-Security-Policy"]
     assert "https://books.example" in csp and "https://after.books.example" in csp

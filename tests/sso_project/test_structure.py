@@ -24,8 +24,10 @@ def _imported_modules(package: str) -> dict[str, set[str]]:
 
 
 def test_accounts_never_imports_the_apps_built_on_it():
-    offenders = {path: sorted(n for n in names if n.split(".")[0] in {"tokenexchange", "marketplace_demo"})
-                 for path, names in _imported_modules("accounts").items()}
+    offenders = {
+        path: sorted(n for n in names if n.split(".")[0] in {"tokenexchange", "marketplace_demo"})
+        for path, names in _imported_modules("accounts").items()
+    }
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
@@ -53,7 +55,12 @@ def test_the_tests_mirror_the_code():
     """tests/<package>/ for a package of ours; adversarial, browser and support cut across."""
     tests = ROOT / "tests"
     cross_cutting = {"adversarial", "browser", "support"}
-    unmatched = [str(folder.relative_to(tests)) for folder in tests.rglob("*") if folder.is_dir()
-                 and folder.name != "__pycache__" and folder.relative_to(tests).parts[0] not in cross_cutting
-                 and not (ROOT / folder.relative_to(tests)).is_dir()]
+    unmatched = [
+        str(folder.relative_to(tests))
+        for folder in tests.rglob("*")
+        if folder.is_dir()
+        and folder.name != "__pycache__"
+        and folder.relative_to(tests).parts[0] not in cross_cutting
+        and not (ROOT / folder.relative_to(tests)).is_dir()
+    ]
     assert unmatched == []

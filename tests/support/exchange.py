@@ -15,10 +15,18 @@ ISSUER = "http://localhost:8000"
 
 
 def native_app(client_id: str, vendor: str = "acme", first_party: bool = True, native_sso: bool = True, **extra):
-    site, _ = register_site(SiteRegistration(
-        client_id=client_id, name=client_id.title(), redirect_uris=[f"http://127.0.0.1:7000/{client_id}/cb"],
-        client_secret=SECRET, vendor_group=vendor, native_sso=native_sso, first_party=first_party, **extra,
-    ))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id=client_id,
+            name=client_id.title(),
+            redirect_uris=[f"http://127.0.0.1:7000/{client_id}/cb"],
+            client_secret=SECRET,
+            vendor_group=vendor,
+            native_sso=native_sso,
+            first_party=first_party,
+            **extra,
+        )
+    )
     return site
 
 
@@ -38,9 +46,12 @@ def first_app_tokens(db, browser):
 
 def native_sso_params(tokens: dict, **overrides) -> dict:
     params = {
-        "subject_token": tokens["id_token"], "subject_token_type": ID_TOKEN,
-        "actor_token": tokens["device_secret"], "actor_token_type": DEVICE_SECRET,
-        "audience": ISSUER, "scope": "openid profile",
+        "subject_token": tokens["id_token"],
+        "subject_token_type": ID_TOKEN,
+        "actor_token": tokens["device_secret"],
+        "actor_token_type": DEVICE_SECRET,
+        "audience": ISSUER,
+        "scope": "openid profile",
     }
     params.update(overrides)
     return {k: v for k, v in params.items() if v is not None}

@@ -115,9 +115,16 @@ class LegacyProvider(LoopbackPeer):
         self.introspections = 0
 
     def add_refresh_token(self, token: str, sub: str, **claims) -> None:
-        self.tokens[token] = {"active": True, "token_type": "refresh_token", "sub": sub, "iss": self.issuer,
-                              "client_id": "old-app", "scope": "openid email profile",
-                              "exp": int(time.time()) + 3600, **claims}
+        self.tokens[token] = {
+            "active": True,
+            "token_type": "refresh_token",
+            "sub": sub,
+            "iss": self.issuer,
+            "client_id": "old-app",
+            "scope": "openid email profile",
+            "exp": int(time.time()) + 3600,
+            **claims,
+        }
 
     def handle_post(self, path, headers, form):
         if self.delay_seconds:

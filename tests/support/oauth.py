@@ -33,12 +33,16 @@ class Pkce:
 
 @pytest.fixture
 def site(db):
-    site, _ = register_site(SiteRegistration(
-        client_id="marketplace", name="Skills Marketplace", redirect_uris=[REDIRECT],
-        post_logout_redirect_uris=["http://127.0.0.1:8001/"],
-        backchannel_logout_uri="http://127.0.0.1:8001/oidc/backchannel-logout/",
-        client_secret=SECRET,
-    ))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id="marketplace",
+            name="Skills Marketplace",
+            redirect_uris=[REDIRECT],
+            post_logout_redirect_uris=["http://127.0.0.1:8001/"],
+            backchannel_logout_uri="http://127.0.0.1:8001/oidc/backchannel-logout/",
+            client_secret=SECRET,
+        )
+    )
     return site
 
 
@@ -46,19 +50,29 @@ def site(db):
 def pairwise_sites(db):
     sites = []
     for client_id, host in (("languages", "127.0.0.2:8002"), ("books", "127.0.0.3:8003")):
-        registered, _ = register_site(SiteRegistration(
-            client_id=client_id, name=client_id.title(), redirect_uris=[f"http://{host}/oidc/callback/"],
-            client_secret=SECRET, subject_type="pairwise",
-        ))
+        registered, _ = register_site(
+            SiteRegistration(
+                client_id=client_id,
+                name=client_id.title(),
+                redirect_uris=[f"http://{host}/oidc/callback/"],
+                client_secret=SECRET,
+                subject_type="pairwise",
+            )
+        )
         sites.append(registered)
     return sites
 
 
 def authorize_params(site, pkce: Pkce, **overrides) -> dict[str, str]:
     params = {
-        "client_id": site.client_id, "redirect_uri": site.redirect_uris[0], "response_type": "code",
-        "scope": "openid email profile", "state": "state-123", "nonce": "nonce-456",
-        "code_challenge": pkce.challenge, "code_challenge_method": "S256",
+        "client_id": site.client_id,
+        "redirect_uri": site.redirect_uris[0],
+        "response_type": "code",
+        "scope": "openid email profile",
+        "state": "state-123",
+        "nonce": "nonce-456",
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
     }
     params.update(overrides)
     return {k: v for k, v in params.items() if v is not None}
@@ -95,10 +109,16 @@ def token_request(client: Client, data: dict, secret: str | None = SECRET, clien
 
 
 def exchange_code(client: Client, site, code: str, pkce: Pkce):
-    return token_request(client, {
-        "grant_type": "authorization_code", "code": code,
-        "redirect_uri": site.redirect_uris[0], "code_verifier": pkce.verifier,
-    }, client_id=site.client_id)
+    return token_request(
+        client,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": site.redirect_uris[0],
+            "code_verifier": pkce.verifier,
+        },
+        client_id=site.client_id,
+    )
 
 
 @pytest.fixture(params=["one_statement", "orm"])

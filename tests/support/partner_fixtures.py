@@ -31,8 +31,9 @@ def partner_processes(live_server, tmp_path_factory):
     def running(client_id: str) -> PartnerProcess:
         if client_id not in started:
             workdir = tmp_path_factory.mktemp(client_id)
-            started[client_id] = PartnerProcess(client_id, issuer=live_server.url, workdir=workdir,
-                                                **PARTNERS[client_id]).start()
+            started[client_id] = PartnerProcess(
+                client_id, issuer=live_server.url, workdir=workdir, **PARTNERS[client_id]
+            ).start()
         return started[client_id]
 
     yield running

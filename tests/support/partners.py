@@ -58,21 +58,34 @@ class PartnerProcess:
         }
 
     def register(self):
-        site, _ = register_site(SiteRegistration(
-            client_id=self.client_id, name=self.name, redirect_uris=[f"{self.url}/oidc/callback/"],
-            post_logout_redirect_uris=[f"{self.url}/signed-out/"],
-            backchannel_logout_uri=f"{self.url}/oidc/backchannel-logout/", client_secret=self.secret,
-            subject_type=self.subject_type,
-        ))
+        site, _ = register_site(
+            SiteRegistration(
+                client_id=self.client_id,
+                name=self.name,
+                redirect_uris=[f"{self.url}/oidc/callback/"],
+                post_logout_redirect_uris=[f"{self.url}/signed-out/"],
+                backchannel_logout_uri=f"{self.url}/oidc/backchannel-logout/",
+                client_secret=self.secret,
+                subject_type=self.subject_type,
+            )
+        )
         return site
 
     def start(self) -> "PartnerProcess":
         self.port = free_port_on(self.host)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env(),
-                       check=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            timeout=120,
+        )
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"{self.host}:{self.port}", "--noreload"],
-            cwd=ROOT, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -30,18 +30,37 @@ def userinfo(token: str):
 @pytest.fixture
 def services(site):
     """search names marketplace as a caller; billing, in another sector, too; payroll names nobody."""
-    search, _ = register_site(SiteRegistration(
-        client_id="search", name="Search API", client_secret=SECRET, redirect_uris=["http://127.0.0.1:8001/search/cb"],
-        scopes=["openid", "email", "profile"], exchange_clients=["marketplace"], delegation_actors=["marketplace"],
-        resource_uri="https://search.example/api",
-    ))
-    billing, _ = register_site(SiteRegistration(
-        client_id="billing", name="Billing API", client_secret=SECRET, redirect_uris=["https://billing.example/cb"],
-        scopes=["openid", "email"], exchange_clients=["marketplace"], subject_type="pairwise",
-    ))
-    payroll, _ = register_site(SiteRegistration(
-        client_id="payroll", name="Payroll API", client_secret=SECRET, redirect_uris=["http://127.0.0.1:8001/pay/cb"],
-    ))
+    search, _ = register_site(
+        SiteRegistration(
+            client_id="search",
+            name="Search API",
+            client_secret=SECRET,
+            redirect_uris=["http://127.0.0.1:8001/search/cb"],
+            scopes=["openid", "email", "profile"],
+            exchange_clients=["marketplace"],
+            delegation_actors=["marketplace"],
+            resource_uri="https://search.example/api",
+        )
+    )
+    billing, _ = register_site(
+        SiteRegistration(
+            client_id="billing",
+            name="Billing API",
+            client_secret=SECRET,
+            redirect_uris=["https://billing.example/cb"],
+            scopes=["openid", "email"],
+            exchange_clients=["marketplace"],
+            subject_type="pairwise",
+        )
+    )
+    payroll, _ = register_site(
+        SiteRegistration(
+            client_id="payroll",
+            name="Payroll API",
+            client_secret=SECRET,
+            redirect_uris=["http://127.0.0.1:8001/pay/cb"],
+        )
+    )
     return search, billing, payroll
 
 
@@ -75,16 +94,35 @@ def to_search(subject: str, caller: str = "marketplace", **params):
 def test_a_public_client_cannot_exchange_its_token_for_another_sites(services, consented, browser):
     """The attack: a public client, its own token for a user who consented only to it, asked for a
     token with aud = another registered site and got one, with that site's pairwise subject."""
-    mobile, _ = register_site(SiteRegistration(client_id="mobile", name="Mobile", public=True,
-                                               redirect_uris=["http://127.0.0.1:7000/mobile/cb"]))
+    mobile, _ = register_site(
+        SiteRegistration(
+            client_id="mobile", name="Mobile", public=True, redirect_uris=["http://127.0.0.1:7000/mobile/cb"]
+        )
+    )
     pkce = Pkce.new()
-    token = token_request(Client(), {"grant_type": "authorization_code", "code": obtain_code(browser, mobile, pkce),
-                                     "redirect_uri": mobile.redirect_uris[0], "code_verifier": pkce.verifier,
-                                     "client_id": "mobile"}, secret=None).json()["access_token"]
+    token = token_request(
+        Client(),
+        {
+            "grant_type": "authorization_code",
+            "code": obtain_code(browser, mobile, pkce),
+            "redirect_uri": mobile.redirect_uris[0],
+            "code_verifier": pkce.verifier,
+            "client_id": "mobile",
+        },
+        secret=None,
+    ).json()["access_token"]
     for target in ("search", "billing", "payroll"):
-        refused = token_request(Client(), {"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-                                           "subject_token": token, "subject_token_type": ACCESS_TOKEN,
-                                           "audience": target, "client_id": "mobile"}, secret=None)
+        refused = token_request(
+            Client(),
+            {
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": token,
+                "subject_token_type": ACCESS_TOKEN,
+                "audience": target,
+                "client_id": "mobile",
+            },
+            secret=None,
+        )
         assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client"
 
 
@@ -135,16 +173,20 @@ def test_the_scope_is_within_the_subject_token_the_target_and_the_consent(servic
 
 
 def test_resource_names_the_target(services, consented, user_token):
-    body = exchange("marketplace", subject_token=user_token, subject_token_type=ACCESS_TOKEN,
-                    resource="https://search.example/api").json()
+    body = exchange(
+        "marketplace", subject_token=user_token, subject_token_type=ACCESS_TOKEN, resource="https://search.example/api"
+    ).json()
     assert claims(body["access_token"])["aud"] == "search"
 
 
-@pytest.mark.parametrize("params, error", [
-    ({"audience": "nobody"}, "invalid_target"),
-    ({"resource": "https://unknown.example/api", "audience": None}, "invalid_target"),
-    ({"audience": None}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"audience": "nobody"}, "invalid_target"),
+        ({"resource": "https://unknown.example/api", "audience": None}, "invalid_target"),
+        ({"audience": None}, "invalid_request"),
+    ],
+)
 def test_unknown_or_missing_targets(services, consented, user_token, params, error):
     params = {k: v for k, v in {"audience": "search", **params}.items() if v is not None}
     response = exchange("marketplace", subject_token=user_token, subject_token_type=ACCESS_TOKEN, **params)
@@ -180,8 +222,11 @@ def test_client_credentials_gives_a_confidential_client_a_token_of_its_own(site)
 
 
 def test_a_public_client_has_no_client_credentials(site):
-    register_site(SiteRegistration(client_id="mobile", name="Mobile", public=True,
-                                   redirect_uris=["http://127.0.0.1:7000/mobile/cb"]))
+    register_site(
+        SiteRegistration(
+            client_id="mobile", name="Mobile", public=True, redirect_uris=["http://127.0.0.1:7000/mobile/cb"]
+        )
+    )
     refused = token_request(Client(), {"grant_type": "client_credentials", "client_id": "mobile"}, secret=None)
     assert refused.json()["error"] == "unauthorized_client"
 
@@ -212,17 +257,32 @@ def test_delegation_needs_the_target_to_name_the_actor(services, consented, user
 
 def test_re_exchanging_a_delegated_token_keeps_the_act_chain(services, consented, user, user_token):
     """The attack: re-exchanging a delegated token dropped its act chain (RFC 8693 section 4.1)."""
-    inbox, _ = register_site(SiteRegistration(
-        client_id="inbox", name="Inbox API", client_secret=SECRET, redirect_uris=["http://127.0.0.1:8001/inbox/cb"],
-        exchange_clients=["search"], delegation_actors=["search"],
-    ))
+    inbox, _ = register_site(
+        SiteRegistration(
+            client_id="inbox",
+            name="Inbox API",
+            client_secret=SECRET,
+            redirect_uris=["http://127.0.0.1:8001/inbox/cb"],
+            exchange_clients=["search"],
+            delegation_actors=["search"],
+        )
+    )
     Consent.objects.create(user=user, site=inbox, scopes=["openid", "email", "profile"])
     delegated = to_search(user_token, actor_token=client_token(), actor_token_type=ACCESS_TOKEN).json()["access_token"]
 
-    onward = exchange("search", subject_token=delegated, subject_token_type=ACCESS_TOKEN, audience="inbox",
-                      actor_token=client_token("search"), actor_token_type=ACCESS_TOKEN).json()
+    onward = exchange(
+        "search",
+        subject_token=delegated,
+        subject_token_type=ACCESS_TOKEN,
+        audience="inbox",
+        actor_token=client_token("search"),
+        actor_token_type=ACCESS_TOKEN,
+    ).json()
     assert claims(onward["access_token"])["act"] == {
-        "sub": "search", "client_id": "search", "act": {"sub": "marketplace", "client_id": "marketplace"}}
+        "sub": "search",
+        "client_id": "search",
+        "act": {"sub": "marketplace", "client_id": "marketplace"},
+    }
     plain = exchange("search", subject_token=delegated, subject_token_type=ACCESS_TOKEN, audience="inbox").json()
     assert claims(plain["access_token"])["act"] == {"sub": "marketplace", "client_id": "marketplace"}
 
@@ -232,12 +292,23 @@ def test_may_act_in_a_subject_token_allows_nothing(services, consented, user_tok
     from accounts.oauth.tokens import SSOAccessToken
 
     subject = claims(user_token)
-    with_may_act = str(SSOAccessToken(audience="marketplace").set_claims(
-        sub=subject["sub"], client_id="marketplace", scope=subject["scope"], sid=subject["sid"],
-        may_act={"client_id": "marketplace"},
-    ))
-    refused = exchange("marketplace", subject_token=with_may_act, subject_token_type=ACCESS_TOKEN, audience="billing",
-                       actor_token=client_token(), actor_token_type=ACCESS_TOKEN)
+    with_may_act = str(
+        SSOAccessToken(audience="marketplace").set_claims(
+            sub=subject["sub"],
+            client_id="marketplace",
+            scope=subject["scope"],
+            sid=subject["sid"],
+            may_act={"client_id": "marketplace"},
+        )
+    )
+    refused = exchange(
+        "marketplace",
+        subject_token=with_may_act,
+        subject_token_type=ACCESS_TOKEN,
+        audience="billing",
+        actor_token=client_token(),
+        actor_token_type=ACCESS_TOKEN,
+    )
     assert refused.json()["error"] == "invalid_target"
 
 

@@ -25,9 +25,12 @@ LEGACY_TOKEN = "legacy-refresh-token-for-ada-0123456789"
 def legacy(settings):
     provider = LegacyProvider(free_port()).start()
     settings.LEGACY_IDP = {
-        "ISSUER": provider.issuer, "INTROSPECTION_URL": provider.url("/introspect"),
-        "CLIENT_ID": provider.client_id, "CLIENT_SECRET": provider.client_secret,
-        "REVOCATION_URL": provider.url("/revoke"), "TIMEOUT_SECONDS": 1.0,
+        "ISSUER": provider.issuer,
+        "INTROSPECTION_URL": provider.url("/introspect"),
+        "CLIENT_ID": provider.client_id,
+        "CLIENT_SECRET": provider.client_secret,
+        "REVOCATION_URL": provider.url("/revoke"),
+        "TIMEOUT_SECONDS": 1.0,
     }
     provider.add_refresh_token(LEGACY_TOKEN, sub="legacy-42")
     yield provider
@@ -36,8 +39,15 @@ def legacy(settings):
 
 @pytest.fixture
 def app(db):
-    site, _ = register_site(SiteRegistration(client_id="old-app", name="Old App", client_secret=SECRET,
-                                             redirect_uris=["http://127.0.0.1:7100/cb"], legacy_client_ids=["old-app"]))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id="old-app",
+            name="Old App",
+            client_secret=SECRET,
+            redirect_uris=["http://127.0.0.1:7100/cb"],
+            legacy_client_ids=["old-app"],
+        )
+    )
     return site
 
 
@@ -83,12 +93,15 @@ def test_replaying_the_legacy_token_is_refused(legacy, app, linked):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("token_claims, description", [
-    ({"active": False}, "inactive"),
-    ({"token_type": "access_token"}, "not a refresh token"),
-    ({"iss": "https://someone-else.example"}, "another provider"),
-    ({"exp": 1}, "expired"),
-])
+@pytest.mark.parametrize(
+    "token_claims, description",
+    [
+        ({"active": False}, "inactive"),
+        ({"token_type": "access_token"}, "not a refresh token"),
+        ({"iss": "https://someone-else.example"}, "another provider"),
+        ({"exp": 1}, "expired"),
+    ],
+)
 def test_tokens_the_legacy_provider_does_not_vouch_for(legacy, app, linked, token_claims, description):
     legacy.add_refresh_token("odd-token", sub="legacy-42", **token_claims)
     response = migrate(subject_token="odd-token")
@@ -201,10 +214,16 @@ def test_ten_parallel_exchanges_of_one_token_yield_exactly_one_success(legacy, a
 @pytest.mark.django_db
 def test_import_is_idempotent_encrypts_pii_and_matches_by_blind_index(tmp_path, user, capsys):
     path = tmp_path / "accounts.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in [
-        {"legacy_sub": "a-1", "email": " Ada@Example.org ", "name": "Ada"},
-        {"legacy_sub": "b-2", "email": "bob@example.org", "name": "Bob Builder"},
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"legacy_sub": "a-1", "email": " Ada@Example.org ", "name": "Ada"},
+                {"legacy_sub": "b-2", "email": "bob@example.org", "name": "Bob Builder"},
+            ]
+        )
+        + "\n"
+    )
     call_command("import_legacy_accounts", str(path))
     assert "2 accounts: 1 users created, 1 matched, 2 links created, 0 unchanged" in capsys.readouterr().out
     call_command("import_legacy_accounts", str(path))
@@ -218,14 +237,19 @@ def test_import_is_idempotent_encrypts_pii_and_matches_by_blind_index(tmp_path, 
 @pytest.mark.django_db
 def test_a_bad_file_imports_nothing_and_names_its_lines(tmp_path, capsys):
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join([
-        json.dumps({"legacy_sub": "ok-1", "email": "fine@example.org", "name": "Fine"}),
-        "{not json",
-        json.dumps({"legacy_sub": "x-3", "email": "not-an-email"}),
-        json.dumps({"email": "nosub@example.org"}),
-        json.dumps({"legacy_sub": "ok-1", "email": "dup@example.org"}),
-        json.dumps({"legacy_sub": "x-6", "email": "ctrl@example.org", "name": "Bad\u202eName"}),
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"legacy_sub": "ok-1", "email": "fine@example.org", "name": "Fine"}),
+                "{not json",
+                json.dumps({"legacy_sub": "x-3", "email": "not-an-email"}),
+                json.dumps({"email": "nosub@example.org"}),
+                json.dumps({"legacy_sub": "ok-1", "email": "dup@example.org"}),
+                json.dumps({"legacy_sub": "x-6", "email": "ctrl@example.org", "name": "Bad\u202eName"}),
+            ]
+        )
+        + "\n"
+    )
     with pytest.raises(CommandError, match="5 bad line"):
         call_command("import_legacy_accounts", str(path))
     err = capsys.readouterr().err

@@ -31,7 +31,9 @@ def test_code_grant_with_device_sso_returns_a_device_secret_bound_by_ds_hash(fir
     secret = first_app_tokens["device_secret"]
     assert len(secret) >= 40
     assert id_token["ds_hash"] == token_hash(secret, "RS256")
-    assert id_token["sid"] == sid_for(SSOSession.objects.get(user=user).sid, PartnerSite.objects.get(client_id="acme-mail"))
+    assert id_token["sid"] == sid_for(
+        SSOSession.objects.get(user=user).sid, PartnerSite.objects.get(client_id="acme-mail")
+    )
     stored = DeviceSecret.objects.get()
     assert secret not in stored.secret_hash and (stored.expires_at - stored.created_at).days == 90
 
@@ -48,11 +50,23 @@ def test_a_device_secret_already_held_is_reused_and_an_invalid_one_ignored(first
     held = first_app_tokens["device_secret"]
     pkce = Pkce.new()
     code = obtain_code(browser, app, pkce, scope="openid device_sso")
-    body = token_request(Client(), {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris[0],
-                                    "code_verifier": pkce.verifier, "device_secret": held}, client_id="acme-mail").json()
+    body = token_request(
+        Client(),
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uris[0],
+            "code_verifier": pkce.verifier,
+            "device_secret": held,
+        },
+        client_id="acme-mail",
+    ).json()
     assert body["device_secret"] == held
-    refreshed = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
-                                         "device_secret": "not-a-real-secret"}, client_id="acme-mail")
+    refreshed = token_request(
+        Client(),
+        {"grant_type": "refresh_token", "refresh_token": body["refresh_token"], "device_secret": "not-a-real-secret"},
+        client_id="acme-mail",
+    )
     assert refreshed.status_code == 200
     fresh = refreshed.json()
     assert fresh["device_secret"] != held
@@ -75,8 +89,9 @@ def test_second_app_signs_in_without_a_password_on_the_same_session(first_app_to
     assert claims(body["id_token"])["aud"] == "acme-calendar"
     assert SessionSite.objects.filter(sso_session=session, site__client_id="acme-calendar").exists()
     assert DeviceSecret.objects.count() == 1  # not rotated
-    assert AuditEvent.objects.filter(event_type="token_issued", client_id="acme-calendar",
-                                     detail__grant="token-exchange:native_sso").exists()
+    assert AuditEvent.objects.filter(
+        event_type="token_issued", client_id="acme-calendar", detail__grant="token-exchange:native_sso"
+    ).exists()
 
 
 def test_the_early_draft_token_type_name_is_accepted(first_app_tokens):
@@ -114,17 +129,20 @@ def test_a_live_device_secret_of_an_ended_session_is_invalid_grant(first_app_tok
     assert response.json()["error"] == "invalid_grant"
 
 
-@pytest.mark.parametrize("case, overrides, error", [
-    ("wrong device secret", {"actor_token": "x" * 43}, "invalid_request"),
-    ("missing actor_token", {"actor_token": None, "actor_token_type": None}, "invalid_request"),
-    ("actor_token without type", {"actor_token_type": None}, "invalid_request"),
-    ("missing audience", {"audience": None}, "invalid_request"),
-    ("foreign audience", {"audience": "https://elsewhere.example"}, "invalid_target"),
-    ("scope without openid", {"scope": "profile"}, "invalid_scope"),
-    ("scope beyond the client", {"scope": "openid offline_access email admin"}, "invalid_scope"),
-    ("forged id token", {"subject_token": "eyJhbGciOiJub25lIn0.e30."}, "invalid_request"),
-    ("unknown token type", {"subject_token_type": "urn:example:saml"}, "unsupported_token_type"),
-])
+@pytest.mark.parametrize(
+    "case, overrides, error",
+    [
+        ("wrong device secret", {"actor_token": "x" * 43}, "invalid_request"),
+        ("missing actor_token", {"actor_token": None, "actor_token_type": None}, "invalid_request"),
+        ("actor_token without type", {"actor_token_type": None}, "invalid_request"),
+        ("missing audience", {"audience": None}, "invalid_request"),
+        ("foreign audience", {"audience": "https://elsewhere.example"}, "invalid_target"),
+        ("scope without openid", {"scope": "profile"}, "invalid_scope"),
+        ("scope beyond the client", {"scope": "openid offline_access email admin"}, "invalid_scope"),
+        ("forged id token", {"subject_token": "eyJhbGciOiJub25lIn0.e30."}, "invalid_request"),
+        ("unknown token type", {"subject_token_type": "urn:example:saml"}, "unsupported_token_type"),
+    ],
+)
 def test_refusals_issue_nothing(first_app_tokens, case, overrides, error):
     native_app("acme-calendar")
     before = SessionSite.objects.count()

@@ -57,6 +57,10 @@ def grant_token_exchange(token_request: TokenRequest) -> dict:
         profile_name, profile = choose_profile(exchange)
         return profile(exchange, token_request)
     except OAuthError as error:
-        record_event(EventType.TOKEN_EXCHANGE_REFUSED, client_id=token_request.site.client_id,
-                     profile=profile_name, error=error.error)
+        record_event(
+            EventType.TOKEN_EXCHANGE_REFUSED,
+            client_id=token_request.site.client_id,
+            profile=profile_name,
+            error=error.error,
+        )
         raise

@@ -99,7 +99,9 @@ def _granted_scopes(exchange: ExchangeRequest, subject: VerifiedAccess, target: 
     in_subject_order = [scope for scope in str(subject.token["scope"]).split() if scope in grantable]
     scopes = list(exchange.scopes) if exchange.scopes is not None else in_subject_order
     if not scopes or not set(scopes) <= grantable:
-        raise OAuthError("invalid_scope", "The requested scope exceeds the subject token's, the target's or the user's consent.")
+        raise OAuthError(
+            "invalid_scope", "The requested scope exceeds the subject token's, the target's or the user's consent."
+        )
     return scopes
 
 
@@ -115,15 +117,24 @@ def exchange_for_audience(exchange: ExchangeRequest, token_request: TokenRequest
 
     session = subject.sso_session
     token = SSOAccessToken(audience=target.client_id).set_claims(
-        sub=subject_for(session.user, target), client_id=caller.client_id, scope=" ".join(scopes),
-        sid=sid_for(session.sid, target), act=act,
+        sub=subject_for(session.user, target),
+        client_id=caller.client_id,
+        scope=" ".join(scopes),
+        sid=sid_for(session.sid, target),
+        act=act,
     )
     # Never outlive the token it was exchanged for.
     token["exp"] = min(token["exp"], subject.token["exp"])
     access_token = token.signed_with(signing_key_for(target))
     grant = "token-exchange:delegation" if act else "token-exchange:audience"
-    record_event(EventType.TOKEN_ISSUED, user=session.user, client_id=caller.client_id, sid=session.sid,
-                 grant=grant, target=target.client_id)
+    record_event(
+        EventType.TOKEN_ISSUED,
+        user=session.user,
+        client_id=caller.client_id,
+        sid=session.sid,
+        grant=grant,
+        target=target.client_id,
+    )
     body = {
         "access_token": access_token,
         "issued_token_type": ACCESS_TOKEN,

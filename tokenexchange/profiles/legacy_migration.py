@@ -76,8 +76,9 @@ def exchange_legacy_refresh_token(exchange: ExchangeRequest, token_request: Toke
     try:
         info = legacy_idp.introspect_refresh_token(exchange.subject_token)
     except legacy_idp.LegacyProviderUnavailable:
-        raise OAuthError("temporarily_unavailable", "The legacy identity provider cannot be reached; try again later.",
-                         status=503) from None
+        raise OAuthError(
+            "temporarily_unavailable", "The legacy identity provider cannot be reached; try again later.", status=503
+        ) from None
     legacy_sub = _check_introspection(info)
     scopes = _bounded_scopes(exchange, info)
     user = linked_user(legacy_sub)
@@ -92,8 +93,9 @@ def exchange_legacy_refresh_token(exchange: ExchangeRequest, token_request: Toke
             # single row: exactly one commits, the others fail here.
             ConsumedLegacyToken.objects.create(token_hash=digest, user=user, site=site)
             session = SSOSession.objects.create(user=user, network_id=token_request.network_id)
-            issued = issue_tokens(site=site, sso_session=session, scopes=scopes,
-                                  grant="token-exchange:legacy_migration")
+            issued = issue_tokens(
+                site=site, sso_session=session, scopes=scopes, grant="token-exchange:legacy_migration"
+            )
             transaction.on_commit(lambda: legacy_idp.revoke_refresh_token(exchange.subject_token))
     except IntegrityError:
         raise invalid_request("The legacy token was already exchanged (replay).") from None

@@ -25,8 +25,13 @@ from tokenexchange.response import exchange_response
 
 
 def _same_vendor(first: PartnerSite | None, second: PartnerSite) -> bool:
-    return (first is not None and first.native_sso and second.native_sso
-            and bool(second.vendor_group) and first.vendor_group == second.vendor_group)
+    return (
+        first is not None
+        and first.native_sso
+        and second.native_sso
+        and bool(second.vendor_group)
+        and first.vendor_group == second.vendor_group
+    )
 
 
 def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) -> dict:
@@ -70,6 +75,11 @@ def exchange_native_sso(exchange: ExchangeRequest, token_request: TokenRequest) 
     if needs_consent_for(site, session.user, set(scopes)):
         raise OAuthError("interaction_required", "The user has not allowed this app these scopes yet.")
 
-    issued = issue_tokens(site=site, sso_session=session, scopes=scopes, grant="token-exchange:native_sso",
-                          params={"device_secret": exchange.actor_token})
+    issued = issue_tokens(
+        site=site,
+        sso_session=session,
+        scopes=scopes,
+        grant="token-exchange:native_sso",
+        params={"device_secret": exchange.actor_token},
+    )
     return exchange_response(issued, exchange)

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             for verdict, ids in ((PLAINTEXT, report.plaintext_row_ids), (UNREADABLE, report.unreadable_row_ids)):
                 if ids:
                     shown = ", ".join(ids[:MAX_IDS_SHOWN]) + (" ..." if len(ids) > MAX_IDS_SHOWN else "")
-                    failures.append(f"{report.table}.{report.column}: {len(ids)} {verdict} value(s) in row id(s) {shown}")
+                    failures.append(
+                        f"{report.table}.{report.column}: {len(ids)} {verdict} value(s) in row id(s) {shown}"
+                    )
         if any(r.counts.get(PREVIOUS_KEY) for r in reports):
             self.stdout.write("note: some values are under a previous PII key; run rotate_pii_key")
         if failures:

@@ -8,8 +8,10 @@ from sso_project.keys import SIGNING_ALGORITHMS
 
 
 class Command(BaseCommand):
-    help = ("Registers (or updates) a partner site and prints its client_id and, when one was generated now, "
-            "its client_secret as JSON (shown once; only its hash is kept).")
+    help = (
+        "Registers (or updates) a partner site and prints its client_id and, when one was generated now, "
+        "its client_secret as JSON (shown once; only its hash is kept)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--client-id", required=True)
@@ -22,31 +24,62 @@ class Command(BaseCommand):
         parser.add_argument("--first-party", action="store_true")
         parser.add_argument("--scope", action="append", default=[], dest="scopes")
         # No --client-secret: a secret is generated (256 bits) and printed once.
-        parser.add_argument("--new-client-secret", action="store_true",
-                            help="replace the site's client secret with a newly generated one")
+        parser.add_argument(
+            "--new-client-secret",
+            action="store_true",
+            help="replace the site's client secret with a newly generated one",
+        )
         parser.add_argument("--vendor", default="", dest="vendor_group", help="vendor group of native apps")
         parser.add_argument("--native-sso", action="store_true", help="may share sessions within its vendor group")
         parser.add_argument("--resource-uri", default="", help="identifier of the site's API (token-exchange target)")
-        parser.add_argument("--exchange-client", action="append", default=[], dest="exchange_clients",
-                            help="client_id allowed to exchange a user's token for one for this site (RFC 8693)")
-        parser.add_argument("--delegation-actor", action="append", default=[], dest="delegation_actors",
-                            help="client_id allowed to act for users at this site (RFC 8693 act)")
-        parser.add_argument("--id-token-signed-response-alg", choices=SIGNING_ALGORITHMS, default="RS256",
-                            dest="signing_algorithm", help="what the site's tokens are signed with (default RS256)")
-        parser.add_argument("--legacy-client-id", action="append", default=[], dest="legacy_client_ids",
-                            help="legacy provider client_id whose refresh tokens this site may migrate")
+        parser.add_argument(
+            "--exchange-client",
+            action="append",
+            default=[],
+            dest="exchange_clients",
+            help="client_id allowed to exchange a user's token for one for this site (RFC 8693)",
+        )
+        parser.add_argument(
+            "--delegation-actor",
+            action="append",
+            default=[],
+            dest="delegation_actors",
+            help="client_id allowed to act for users at this site (RFC 8693 act)",
+        )
+        parser.add_argument(
+            "--id-token-signed-response-alg",
+            choices=SIGNING_ALGORITHMS,
+            default="RS256",
+            dest="signing_algorithm",
+            help="what the site's tokens are signed with (default RS256)",
+        )
+        parser.add_argument(
+            "--legacy-client-id",
+            action="append",
+            default=[],
+            dest="legacy_client_ids",
+            help="legacy provider client_id whose refresh tokens this site may migrate",
+        )
 
     def handle(self, *args, **options):
         registration = SiteRegistration(
-            client_id=options["client_id"], name=options["name"], redirect_uris=options["redirect_uris"],
+            client_id=options["client_id"],
+            name=options["name"],
+            redirect_uris=options["redirect_uris"],
             post_logout_redirect_uris=options["post_logout_redirect_uris"],
-            backchannel_logout_uri=options["backchannel_logout_uri"], public=options["public"],
-            subject_type=options["subject_type"], first_party=options["first_party"],
+            backchannel_logout_uri=options["backchannel_logout_uri"],
+            public=options["public"],
+            subject_type=options["subject_type"],
+            first_party=options["first_party"],
             scopes=[s for value in options["scopes"] for s in value.split()],
-            new_secret=options["new_client_secret"], vendor_group=options["vendor_group"],
-            native_sso=options["native_sso"], resource_uri=options["resource_uri"],
-            exchange_clients=options["exchange_clients"], delegation_actors=options["delegation_actors"],
-            legacy_client_ids=options["legacy_client_ids"], signing_algorithm=options["signing_algorithm"],
+            new_secret=options["new_client_secret"],
+            vendor_group=options["vendor_group"],
+            native_sso=options["native_sso"],
+            resource_uri=options["resource_uri"],
+            exchange_clients=options["exchange_clients"],
+            delegation_actors=options["delegation_actors"],
+            legacy_client_ids=options["legacy_client_ids"],
+            signing_algorithm=options["signing_algorithm"],
         )
         try:
             site, secret = register_site(registration)

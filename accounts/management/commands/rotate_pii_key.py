@@ -18,12 +18,16 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1")
 
         def report(table, result):
-            self.stdout.write(f"{table}: {result.rows_scanned} rows scanned, {result.values_reencrypted} values re-encrypted")
+            self.stdout.write(
+                f"{table}: {result.rows_scanned} rows scanned, {result.values_reencrypted} values re-encrypted"
+            )
 
         try:
             result = rotate_pii_key(batch_size=batch_size, on_batch=report if options["verbosity"] > 1 else None)
         except UndecryptableValue as error:
             raise CommandError(f"stopped: a value no PII key can decrypt ({error}); run audit_pii") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"done: {result.rows_scanned} rows scanned, {result.values_reencrypted} values re-encrypted"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"done: {result.rows_scanned} rows scanned, {result.values_reencrypted} values re-encrypted"
+            )
+        )

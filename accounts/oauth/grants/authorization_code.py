@@ -34,9 +34,12 @@ REFUSALS = {
 }
 
 _CODE, _SESSION, _USER = Part.of(AuthorizationCode, "c"), Part.of(SSOSession, "s"), Part.of(User, "u")
-_CODE_BY_HASH = JoinedRead([_CODE, _SESSION, _USER], f"""
+_CODE_BY_HASH = JoinedRead(
+    [_CODE, _SESSION, _USER],
+    f"""
     FROM {_CODE.table} JOIN {_SESSION.table} ON s.id = c.sso_session_id JOIN {_USER.table} ON u.id = s.user_id
-    WHERE c.code_hash = %s""")
+    WHERE c.code_hash = %s""",
+)
 
 
 def required(params, name: str) -> str:
@@ -67,9 +70,16 @@ def grant(request: TokenRequest) -> dict[str, object]:
     if row.used_at is None:
         _check_redeemable(row, redirect_uri, verifier)
         try:
-            issued = issue_tokens(site=site, sso_session=row.sso_session, scopes=row.scope.split(),
-                                  grant="authorization_code", nonce=row.nonce, params=params, link_site=False,
-                                  redeeming_code_id=row.pk)
+            issued = issue_tokens(
+                site=site,
+                sso_session=row.sso_session,
+                scopes=row.scope.split(),
+                grant="authorization_code",
+                nonce=row.nonce,
+                params=params,
+                link_site=False,
+                redeeming_code_id=row.pk,
+            )
         except NotIssued as refused:
             outcome = refused.written.outcome
         else:
@@ -77,8 +87,12 @@ def grant(request: TokenRequest) -> dict[str, object]:
     if outcome is Outcome.REUSED:
         # Every token issued from the code, the refresh tokens rotated from it and
         # their access tokens included: the site's whole grant in that session.
-        record_event(EventType.AUTHORIZATION_CODE_REUSE, user=row.sso_session.user, client_id=site.client_id,
-                     sid=row.sso_session.sid)
+        record_event(
+            EventType.AUTHORIZATION_CODE_REUSE,
+            user=row.sso_session.user,
+            client_id=site.client_id,
+            sid=row.sso_session.sid,
+        )
         end_site_grant(site, [row.sso_session], GrantEndReason.AUTHORIZATION_CODE_REUSE, notify=True)
     raise invalid_grant(REFUSALS[outcome])
 

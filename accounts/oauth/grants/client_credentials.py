@@ -23,4 +23,8 @@ def grant(request: TokenRequest) -> dict[str, object]:
         raise OAuthError("invalid_scope", "A client's own token carries no scope.")
     token = SSOAccessToken(audience=site.client_id).set_claims(sub=site.client_id, client_id=site.client_id)
     record_event(EventType.TOKEN_ISSUED, client_id=site.client_id, grant="client_credentials")
-    return {"access_token": token.signed_with(signing_key_for(site)), "token_type": "Bearer", "expires_in": int(token.lifetime.total_seconds())}
+    return {
+        "access_token": token.signed_with(signing_key_for(site)),
+        "token_type": "Bearer",
+        "expires_in": int(token.lifetime.total_seconds()),
+    }

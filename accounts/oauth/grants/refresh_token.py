@@ -61,8 +61,16 @@ def grant(request: TokenRequest) -> dict[str, object]:
         session = record.sso_session
         sub, sid = subject_for(session.user, site), sid_for(session.sid, site)
     try:
-        issued = rotate_tokens(site=site, presented=token, scopes=scopes, granted=granted, sub=str(sub),
-                               sid=str(sid), sso_session=session, params=params)
+        issued = rotate_tokens(
+            site=site,
+            presented=token,
+            scopes=scopes,
+            granted=granted,
+            sub=str(sub),
+            sid=str(sid),
+            sso_session=session,
+            params=params,
+        )
     except NotIssued as refused:
         written = refused.written
         if written.outcome is Outcome.REUSED:
@@ -72,8 +80,11 @@ def grant(request: TokenRequest) -> dict[str, object]:
 
 
 def _record_of(token: SSORefreshToken, site) -> RefreshTokenRecord | None:
-    return (RefreshTokenRecord.objects.select_related("sso_session__user")
-            .filter(outstanding__jti=token["jti"], site=site).first())
+    return (
+        RefreshTokenRecord.objects.select_related("sso_session__user")
+        .filter(outstanding__jti=token["jti"], site=site)
+        .first()
+    )
 
 
 def _end_session_for_reuse(session: SSOSession, site) -> None:

@@ -55,7 +55,9 @@ def test_consent_covers_scopes_in_any_order_for_its_own_user_only(site, browser,
     stored = AuthorizationCode.objects.get()
     assert (stored.scope, stored.user_id) == ("openid email", user.pk)
     assert SessionSite.objects.filter(site=site, sso_session=stored.sso_session).exists()
-    Consent.objects.filter(user=user).update(user=User.objects.create_user(email="other@example.org", password="x" * 12))
+    Consent.objects.filter(user=user).update(
+        user=User.objects.create_user(email="other@example.org", password="x" * 12)
+    )
     assert browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), scope="openid email")).status_code == 200
 
 
@@ -69,8 +71,10 @@ def test_declining_consent_returns_access_denied(site, browser):
 def test_consent_post_needs_csrf(site, user, password):
     browser = Client(enforce_csrf_checks=True)
     browser.get(reverse("accounts:login"))
-    browser.post(reverse("accounts:login"), {"email": user.email, "password": password,
-                                             "csrfmiddlewaretoken": browser.cookies["csrftoken"].value})
+    browser.post(
+        reverse("accounts:login"),
+        {"email": user.email, "password": password, "csrfmiddlewaretoken": browser.cookies["csrftoken"].value},
+    )
     response = browser.post(AUTHORIZE, {**authorize_params(site, Pkce.new()), "decision": "allow"})
     assert response.status_code == 403
     assert not Consent.objects.exists()
@@ -103,14 +107,17 @@ def test_prompt_login_and_max_age_force_the_password(site, browser, user, passwo
     assert "code" in query_of(fresh_enough["Location"])
 
 
-@pytest.mark.parametrize("redirect_uri", [
-    "https://evil.example/callback",
-    "http://127.0.0.1:8001/oidc/callback/extra",
-    "http://127.0.0.1:8001/oidc/callback",
-    "http://127.0.0.1:8001/oidc/callback/?x=1",
-    "//evil.example/",
-    None,
-])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://evil.example/callback",
+        "http://127.0.0.1:8001/oidc/callback/extra",
+        "http://127.0.0.1:8001/oidc/callback",
+        "http://127.0.0.1:8001/oidc/callback/?x=1",
+        "//evil.example/",
+        None,
+    ],
+)
 def test_redirect_uri_mismatch_shows_a_page_and_never_redirects(site, browser, redirect_uri):
     response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), redirect_uri=redirect_uri))
     assert response.status_code == 400
@@ -124,18 +131,21 @@ def test_unknown_client_shows_a_page(browser, site):
     assert "not registered" in response.content.decode()
 
 
-@pytest.mark.parametrize("overrides, error", [
-    ({"code_challenge": None}, "invalid_request"),
-    ({"code_challenge_method": "plain"}, "invalid_request"),
-    ({"code_challenge_method": None}, "invalid_request"),
-    ({"code_challenge": "short"}, "invalid_request"),
-    ({"response_type": "token"}, "unsupported_response_type"),
-    ({"scope": "openid admin"}, "invalid_scope"),
-    ({"scope": ""}, "invalid_scope"),
-    ({"prompt": "none login"}, "invalid_request"),
-    ({"max_age": "-1"}, "invalid_request"),
-    ({"request": "eyJ..."}, "request_not_supported"),
-])
+@pytest.mark.parametrize(
+    "overrides, error",
+    [
+        ({"code_challenge": None}, "invalid_request"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge_method": None}, "invalid_request"),
+        ({"code_challenge": "short"}, "invalid_request"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"scope": "openid admin"}, "invalid_scope"),
+        ({"scope": ""}, "invalid_scope"),
+        ({"prompt": "none login"}, "invalid_request"),
+        ({"max_age": "-1"}, "invalid_request"),
+        ({"request": "eyJ..."}, "request_not_supported"),
+    ],
+)
 def test_bad_requests_go_back_with_an_error_and_the_state(site, browser, overrides, error):
     response = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), **overrides))
     assert response.status_code == 302 and response["Location"].startswith(site.redirect_uris[0])
@@ -183,7 +193,7 @@ def test_prompt_select_account_offers_the_signed_in_account_or_another(site, bro
     page = browser.get(AUTHORIZE, authorize_params(site, Pkce.new(), prompt="select_account"))
     assert page.status_code == 200
     text = page.content.decode()
-    assert "You are signed in as <strong id=\"signed-in-account\">ada@example.org</strong>" in text
+    assert 'You are signed in as <strong id="signed-in-account">ada@example.org</strong>' in text
     continue_url = page.context["continue_url"]
     assert "select_account" not in continue_url
     carried_on = browser.get(continue_url)

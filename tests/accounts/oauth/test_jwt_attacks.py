@@ -41,7 +41,11 @@ def b64(data: dict | bytes) -> str:
 def parts(token: str) -> tuple[dict, dict, str]:
     header, payload, signature = token.split(".")
     pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(base64.urlsafe_b64decode(pad(payload))), signature
+    return (
+        json.loads(base64.urlsafe_b64decode(pad(header))),
+        json.loads(base64.urlsafe_b64decode(pad(payload))),
+        signature,
+    )
 
 
 def resign(payload: dict, **header_overrides) -> str:
@@ -59,7 +63,9 @@ def test_the_genuine_token_works(tokens):
 def attacks(tokens) -> dict[str, str]:
     header, payload, signature = parts(tokens["access_token"])
     key = signing_keyring().current
-    public_pem = key.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = int(time.time())
     hs256_input = f"{b64({**header, 'alg': 'HS256'})}.{b64(payload)}"
@@ -69,7 +75,9 @@ def attacks(tokens) -> dict[str, str]:
         "alg none": f"{b64({**header, 'alg': 'none'})}.{b64(payload)}.",
         "HS256 with the public key as secret": f"{hs256_input}.{hs256_signature}",
         "unknown kid": resign(payload, kid="0000000000000000"),
-        "signed by a stranger's key": jwt.encode(payload, stranger, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"}),
+        "signed by a stranger's key": jwt.encode(
+            payload, stranger, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"}
+        ),
         "expired": resign({**payload, "iat": now - 4000, "exp": now - 3600}),
         "not yet valid": resign({**payload, "iat": now + 3600, "exp": now + 7200}),
         "wrong issuer": resign({**payload, "iss": "https://evil.example"}),
@@ -83,11 +91,25 @@ def attacks(tokens) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("attack", [
-    "alg none", "HS256 with the public key as secret", "unknown kid", "signed by a stranger's key", "expired",
-    "not yet valid", "wrong issuer", "wrong audience", "tampered payload", "no jti", "ID token as access token",
-    "refresh token as access token", "access claims with an ID token typ", "garbage",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "alg none",
+        "HS256 with the public key as secret",
+        "unknown kid",
+        "signed by a stranger's key",
+        "expired",
+        "not yet valid",
+        "wrong issuer",
+        "wrong audience",
+        "tampered payload",
+        "no jti",
+        "ID token as access token",
+        "refresh token as access token",
+        "access claims with an ID token typ",
+        "garbage",
+    ],
+)
 def test_forged_or_misused_tokens_are_rejected_without_state_change(tokens, attack):
     before = (AuditEvent.objects.count(), SSOSession.objects.active().count())
     response = userinfo(attacks(tokens)[attack])

@@ -79,8 +79,15 @@ def test_other_algorithms_are_selectable(client, key_dir, algorithm, kty, settin
 def test_discovery_advertises_every_endpoint(client):
     meta = client.get("/.well-known/openid-configuration").json()
     assert meta["issuer"] == "http://localhost:8000"
-    endpoints = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                 "end_session_endpoint", "revocation_endpoint", "introspection_endpoint")
+    endpoints = (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+    )
     for name in endpoints:
         assert meta[name].startswith("http://localhost:8000/")
         path = meta[name].removeprefix("http://localhost:8000")
@@ -94,9 +101,15 @@ def _register(client_id: str, algorithm: str):
     from accounts.oauth.registry import SiteRegistration, register_site
     from tests.support.oauth import SECRET
 
-    site, _ = register_site(SiteRegistration(client_id=client_id, name=client_id, client_secret=SECRET,
-                                             redirect_uris=[f"http://127.0.0.1:8001/{client_id}/cb"],
-                                             signing_algorithm=algorithm))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id=client_id,
+            name=client_id,
+            client_secret=SECRET,
+            redirect_uris=[f"http://127.0.0.1:8001/{client_id}/cb"],
+            signing_algorithm=algorithm,
+        )
+    )
     return site
 
 
@@ -112,8 +125,7 @@ def _tokens_for(site, browser) -> dict:
 def _verified_from_jwks(client, token: str, audience: str) -> str:
     header = jwt.get_unverified_header(token)
     jwk = next(k for k in client.get(reverse("oauth:jwks")).json()["keys"] if k["kid"] == header["kid"])
-    jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]], audience=audience,
-               options={"verify_iss": False})
+    jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]], audience=audience, options={"verify_iss": False})
     return jwk["alg"]
 
 
@@ -153,8 +165,17 @@ def test_register_site_takes_the_algorithm(capsys, key_dir):
     import json
 
     capsys.readouterr()  # what the fixture's rotation printed
-    call_command("register_site", "--client-id", "es", "--name", "ES", "--redirect-uri", "https://es.example/cb",
-                 "--id-token-signed-response-alg", "ES256")
+    call_command(
+        "register_site",
+        "--client-id",
+        "es",
+        "--name",
+        "ES",
+        "--redirect-uri",
+        "https://es.example/cb",
+        "--id-token-signed-response-alg",
+        "ES256",
+    )
     assert json.loads(capsys.readouterr().out)["client_id"] == "es"
     from accounts.models import PartnerSite
 

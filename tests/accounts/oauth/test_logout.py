@@ -24,11 +24,17 @@ def sign_in_to(site, browser) -> dict:
 
 
 def partner(client_id: str, receiver_uri: str, subject_type: str = "public"):
-    site, _ = register_site(SiteRegistration(
-        client_id=client_id, name=client_id.title(), redirect_uris=[f"http://127.0.0.1:9/{client_id}/cb"],
-        post_logout_redirect_uris=[f"http://127.0.0.1:9/{client_id}/"], backchannel_logout_uri=receiver_uri,
-        client_secret=SECRET, subject_type=subject_type,
-    ))
+    site, _ = register_site(
+        SiteRegistration(
+            client_id=client_id,
+            name=client_id.title(),
+            redirect_uris=[f"http://127.0.0.1:9/{client_id}/cb"],
+            post_logout_redirect_uris=[f"http://127.0.0.1:9/{client_id}/"],
+            backchannel_logout_uri=receiver_uri,
+            client_secret=SECRET,
+            subject_type=subject_type,
+        )
+    )
     return site
 
 
@@ -47,8 +53,14 @@ def test_logout_at_one_site_tells_every_site_the_session_touched(browser, user):
         shop, forum = partner("shop", receivers[0].uri), partner("forum", receivers[1].uri, "pairwise")
         shop_tokens, forum_tokens = sign_in_to(shop, browser), sign_in_to(forum, browser)
 
-        response = browser.get(END_SESSION, {"id_token_hint": shop_tokens["id_token"],
-                                             "post_logout_redirect_uri": "http://127.0.0.1:9/shop/", "state": "s1"})
+        response = browser.get(
+            END_SESSION,
+            {
+                "id_token_hint": shop_tokens["id_token"],
+                "post_logout_redirect_uri": "http://127.0.0.1:9/shop/",
+                "state": "s1",
+            },
+        )
         assert response.status_code == 302
         assert response["Location"] == "http://127.0.0.1:9/shop/?state=s1"
         assert response["Clear-Site-Data"] == '"cookies", "storage"'
@@ -65,9 +77,20 @@ def test_logout_at_one_site_tells_every_site_the_session_touched(browser, user):
         assert SSOSession.objects.get(user=user).end_reason == "logout"
         assert browser.get(reverse("accounts:account")).status_code == 302
         for tokens, client_id in ((shop_tokens, "shop"), (forum_tokens, "forum")):
-            assert token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                                 client_id=client_id).json()["error"] == "invalid_grant"
-            assert Client().get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").status_code == 401
+            assert (
+                token_request(
+                    Client(),
+                    {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+                    client_id=client_id,
+                ).json()["error"]
+                == "invalid_grant"
+            )
+            assert (
+                Client()
+                .get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+                .status_code
+                == 401
+            )
     finally:
         for receiver in receivers:
             receiver.stop()
@@ -125,8 +148,9 @@ def test_end_session_without_a_matching_hint_asks_first(site, browser, user):
 @pytest.mark.django_db
 def test_end_session_refuses_unregistered_redirects_and_forged_hints(site, browser, user):
     tokens = sign_in_to(site, browser)
-    bad_redirect = browser.get(END_SESSION, {"id_token_hint": tokens["id_token"],
-                                             "post_logout_redirect_uri": "https://evil.example/"})
+    bad_redirect = browser.get(
+        END_SESSION, {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "https://evil.example/"}
+    )
     assert bad_redirect.status_code == 400
     forged = browser.get(END_SESSION, {"id_token_hint": tokens["id_token"][:-4] + "AAAA"})
     assert forged.status_code == 400
@@ -145,8 +169,9 @@ def test_end_session_accepts_an_expired_hint_for_the_current_session(site, brows
     tokens = sign_in_to(site, browser)
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
     assert claims["exp"] < timezone.now().timestamp()
-    response = browser.get(END_SESSION, {"id_token_hint": tokens["id_token"],
-                                         "post_logout_redirect_uri": "http://127.0.0.1:8001/"})
+    response = browser.get(
+        END_SESSION, {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:8001/"}
+    )
     assert response.status_code == 302
     assert not SSOSession.objects.active().filter(user=user).exists()
 

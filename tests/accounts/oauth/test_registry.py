@@ -34,16 +34,41 @@ def test_register_site_prints_a_generated_secret_once_and_stores_only_its_hash(c
 
 def test_register_site_with_every_option(capsys):
     out = register(
-        capsys, "--client-id", "languages", "--name", "Languages", "--redirect-uri", "http://127.0.0.2:8002/cb",
-        "--redirect-uri", "http://127.0.0.2:8002/cb2", "--post-logout-redirect-uri", "http://127.0.0.2:8002/",
-        "--backchannel-logout-uri", "http://127.0.0.2:8002/bcl", "--subject-type", "pairwise", "--first-party",
-        "--scope", "openid", "--scope", "email", "--exchange-client", "shop", "--delegation-actor", "shop",
-        "--legacy-client-id", "old-languages",
+        capsys,
+        "--client-id",
+        "languages",
+        "--name",
+        "Languages",
+        "--redirect-uri",
+        "http://127.0.0.2:8002/cb",
+        "--redirect-uri",
+        "http://127.0.0.2:8002/cb2",
+        "--post-logout-redirect-uri",
+        "http://127.0.0.2:8002/",
+        "--backchannel-logout-uri",
+        "http://127.0.0.2:8002/bcl",
+        "--subject-type",
+        "pairwise",
+        "--first-party",
+        "--scope",
+        "openid",
+        "--scope",
+        "email",
+        "--exchange-client",
+        "shop",
+        "--delegation-actor",
+        "shop",
+        "--legacy-client-id",
+        "old-languages",
     )
     assert set(out) == {"client_id", "client_secret"}
     site = PartnerSite.objects.get(client_id="languages")
     assert site.check_client_secret(out["client_secret"])
-    assert (site.exchange_clients, site.delegation_actors, site.legacy_client_ids) == (["shop"], ["shop"], ["old-languages"])
+    assert (site.exchange_clients, site.delegation_actors, site.legacy_client_ids) == (
+        ["shop"],
+        ["shop"],
+        ["old-languages"],
+    )
     assert site.subject_type == "pairwise" and site.first_party
     assert site.allowed_scopes == ["email", "openid"]
     assert site.allowed_cors_origins == ["http://127.0.0.2:8002"]
@@ -51,18 +76,26 @@ def test_register_site_with_every_option(capsys):
 
 
 def test_public_client_has_no_secret(capsys):
-    out = register(capsys, "--client-id", "app", "--name", "App", "--redirect-uri", "http://127.0.0.1:9000/cb", "--public")
+    out = register(
+        capsys, "--client-id", "app", "--name", "App", "--redirect-uri", "http://127.0.0.1:9000/cb", "--public"
+    )
     assert out == {"client_id": "app"}
     assert PartnerSite.objects.get(client_id="app").client_secret_hash == ""
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--redirect-uri", "javascript:alert(1)"], "must be an absolute http(s) URI"),
-    (["--redirect-uri", "http://shop.example/cb"], "must use https"),
-    (["--redirect-uri", "https://shop.example/cb#frag"], "without a fragment"),
-    (["--redirect-uri", "https://shop.example/cb", "--scope", "admin"], "unknown scope(s): admin"),
-    (["--redirect-uri", "https://shop.example/cb", "--public", "--new-client-secret"], "a public client has no secret"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--redirect-uri", "javascript:alert(1)"], "must be an absolute http(s) URI"),
+        (["--redirect-uri", "http://shop.example/cb"], "must use https"),
+        (["--redirect-uri", "https://shop.example/cb#frag"], "without a fragment"),
+        (["--redirect-uri", "https://shop.example/cb", "--scope", "admin"], "unknown scope(s): admin"),
+        (
+            ["--redirect-uri", "https://shop.example/cb", "--public", "--new-client-secret"],
+            "a public client has no secret",
+        ),
+    ],
+)
 def test_bad_registrations_are_refused_and_write_nothing(args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("register_site", "--client-id", "bad", "--name", "Bad", *args)
@@ -79,28 +112,57 @@ def test_cors_headers_only_for_registered_origins(client, site):
 def test_a_chosen_client_secret_cannot_be_given_on_the_command_line(capsys):
     """The attack: `register_site --client-secret a` gave a site a secret anyone could guess."""
     with pytest.raises(CommandError, match="unrecognized arguments: --client-secret"):
-        call_command("register_site", "--client-id", "shop", "--name", "Shop", "--redirect-uri",
-                     "https://shop.example/cb", "--client-secret", "a")
+        call_command(
+            "register_site",
+            "--client-id",
+            "shop",
+            "--name",
+            "Shop",
+            "--redirect-uri",
+            "https://shop.example/cb",
+            "--client-secret",
+            "a",
+        )
     assert not PartnerSite.objects.exists()
 
 
-@pytest.mark.parametrize("secret", ["a", "password123", "x" * 64, "abc" * 20, "0123456789abcdef" * 4,
-                                    "has spaces and is long enough to pass the length check alone"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "a",
+        "password123",
+        "x" * 64,
+        "abc" * 20,
+        "0123456789abcdef" * 4,
+        "has spaces and is long enough to pass the length check alone",
+    ],
+)
 def test_a_weak_secret_from_code_is_refused(secret):
     from django.core.exceptions import ValidationError
 
     from accounts.oauth.registry import SiteRegistration, register_site
 
     with pytest.raises(ValidationError, match="256 bits"):
-        register_site(SiteRegistration(client_id="shop", name="Shop", redirect_uris=["https://shop.example/cb"],
-                                       client_secret=secret))
+        register_site(
+            SiteRegistration(
+                client_id="shop", name="Shop", redirect_uris=["https://shop.example/cb"], client_secret=secret
+            )
+        )
     assert not PartnerSite.objects.exists()
 
 
 def test_a_new_secret_replaces_the_old_one(capsys):
     first = register(capsys, "--client-id", "shop", "--name", "Shop", "--redirect-uri", "https://shop.example/cb")
-    second = register(capsys, "--client-id", "shop", "--name", "Shop", "--redirect-uri", "https://shop.example/cb",
-                      "--new-client-secret")
+    second = register(
+        capsys,
+        "--client-id",
+        "shop",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example/cb",
+        "--new-client-secret",
+    )
     site = PartnerSite.objects.get(client_id="shop")
     assert second["client_secret"] != first["client_secret"]
     assert site.check_client_secret(second["client_secret"]) and not site.check_client_secret(first["client_secret"])

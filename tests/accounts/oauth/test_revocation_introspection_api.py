@@ -31,7 +31,9 @@ def me(token: str):
 def test_introspection_reports_active_tokens_without_pii(tokens, user):
     body = as_site(INTROSPECT, {"token": tokens["access_token"]}).json()
     assert body["active"] is True and body["token_type"] == "Bearer"  # RFC 7662 2.2: an RFC 6749 7.1 type
-    assert body["client_id"] == "marketplace" and body["sub"] == str(user.pk) and body["scope"] == "openid email profile"
+    assert (
+        body["client_id"] == "marketplace" and body["sub"] == str(user.pk) and body["scope"] == "openid email profile"
+    )
     assert "email" not in body and "name" not in body
     refresh = as_site(INTROSPECT, {"token": tokens["refresh_token"]}).json()
     assert refresh["active"] is True and "token_type" not in refresh  # a refresh token has no such type
@@ -45,8 +47,11 @@ def test_introspection_needs_client_authentication(tokens):
 
 
 def test_introspection_of_another_sites_token_or_garbage_is_inactive(tokens):
-    register_site(SiteRegistration(client_id="other", name="Other", redirect_uris=["https://other.example/cb"],
-                                   client_secret=SECRET))
+    register_site(
+        SiteRegistration(
+            client_id="other", name="Other", redirect_uris=["https://other.example/cb"], client_secret=SECRET
+        )
+    )
     assert as_site(INTROSPECT, {"token": tokens["access_token"]}, client_id="other").json() == {"active": False}
     assert as_site(INTROSPECT, {"token": "garbage"}).json() == {"active": False}
     assert as_site(INTROSPECT, {}).json()["error"] == "invalid_request"
@@ -75,8 +80,11 @@ def test_revoking_an_access_token_denies_it(tokens):
 
 def test_revoking_garbage_or_another_sites_token_answers_200_and_changes_nothing(tokens):
     assert as_site(REVOKE, {"token": "not-a-token"}).status_code == 200
-    register_site(SiteRegistration(client_id="other", name="Other", redirect_uris=["https://other.example/cb"],
-                                   client_secret=SECRET))
+    register_site(
+        SiteRegistration(
+            client_id="other", name="Other", redirect_uris=["https://other.example/cb"], client_secret=SECRET
+        )
+    )
     for token in (tokens["refresh_token"], tokens["access_token"]):
         answer = as_site(REVOKE, {"token": token}, client_id="other")
         # RFC 7009 section 2.2: the answer tells nothing about a token that is not the caller's.

@@ -37,6 +37,7 @@ def overlap(monkeypatch):
         def statement(*args, **kwargs):
             started.set()
             return original(*args, **kwargs)
+
         return statement
 
     monkeypatch.setattr(KeyRingTokenBackend, "encode", waiting_encode)
@@ -64,8 +65,9 @@ def test_the_code_exchange_signs_its_tokens_while_recording_them(write_path, sit
 def test_a_refresh_signs_its_access_token_while_rotating(write_path, site, browser, overlap):
     tokens = _tokens(site, browser)
     overlap.clear()
-    response = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                                        "scope": "email"})
+    response = token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "scope": "email"}
+    )
     assert response.status_code == 200, response.content
     assert [typ for typ, _, _ in overlap] == ["at+jwt"]
     _, thread, during = overlap[0]
@@ -74,7 +76,10 @@ def test_a_refresh_signs_its_access_token_while_rotating(write_path, site, brows
 
 def test_a_refused_refresh_hands_out_nothing(write_path, site, browser):
     tokens = _tokens(site, browser)
-    assert token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).status_code == 200
+    assert (
+        token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).status_code
+        == 200
+    )
     reused = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     assert reused.status_code == 400
     assert set(reused.json()) == {"error", "error_description"}
@@ -104,9 +109,13 @@ def test_a_forked_process_signs_with_threads_of_its_own(db):
 
 def test_the_id_token_hashes_the_access_token_it_was_signed_with(db):
     key = signing_keyring().current
-    access = SSOAccessToken(audience="marketplace").set_claims(sub="s", client_id="marketplace", scope="openid", sid="x")
+    access = SSOAccessToken(audience="marketplace").set_claims(
+        sub="s", client_id="marketplace", scope="openid", sid="x"
+    )
     id_token = IDToken(audience="marketplace").set_claims(sub="s", sid="x")
     signed_access, signed_id = signing_ahead.sign_ahead(key, access, id_token).result(timeout=5)
     header = jwt.get_unverified_header(signed_id)
     assert header["kid"] == key.kid == jwt.get_unverified_header(signed_access)["kid"]
-    assert jwt.decode(signed_id, options={"verify_signature": False})["at_hash"] == token_hash(signed_access, key.algorithm)
+    assert jwt.decode(signed_id, options={"verify_signature": False})["at_hash"] == token_hash(
+        signed_access, key.algorithm
+    )

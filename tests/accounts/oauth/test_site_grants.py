@@ -33,8 +33,9 @@ def two_sites(receivers, browser):
 
 
 def usable(tokens: dict, client_id: str) -> dict[str, bool]:
-    refresh = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                            client_id=client_id)
+    refresh = token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, client_id=client_id
+    )
     api = Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     if refresh.status_code == 200:
         tokens.update(refresh.json())
@@ -49,17 +50,27 @@ def test_withdrawing_consent_ends_that_sites_grant_at_once(user, browser, two_si
 
     assert usable(shop_tokens, "shop") == {"refresh": False, "api": False}
     (logout_token,) = receivers["shop"].tokens  # told by back-channel logout
-    assert jwt.decode(logout_token, options={"verify_signature": False})["sid"] == \
-        jwt.decode(shop_tokens["id_token"], options={"verify_signature": False})["sid"]
+    assert (
+        jwt.decode(logout_token, options={"verify_signature": False})["sid"]
+        == jwt.decode(shop_tokens["id_token"], options={"verify_signature": False})["sid"]
+    )
     forum_tokens = two_sites["forum"][1]
     assert usable(forum_tokens, "forum") == {"refresh": True, "api": True}  # the other site stays signed in
     assert receivers["forum"].tokens == []
     assert browser.get(reverse("accounts:account")).status_code == 200  # and so does the IdP session
     assert EndedGrant.objects.get(site=shop).reason == "consent_withdrawn"
 
-    again = browser.get(reverse("oauth:authorize"), {
-        "client_id": "shop", "redirect_uri": shop.redirect_uris[0], "response_type": "code", "scope": "openid",
-        "code_challenge": Pkce.new().challenge, "code_challenge_method": "S256"})
+    again = browser.get(
+        reverse("oauth:authorize"),
+        {
+            "client_id": "shop",
+            "redirect_uri": shop.redirect_uris[0],
+            "response_type": "code",
+            "scope": "openid",
+            "code_challenge": Pkce.new().challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     assert again.status_code == 200 and 'value="allow"' in again.content.decode()  # consent is asked again
 
 

@@ -59,7 +59,11 @@ def test_access_token_follows_rfc_9068(tokens, user, site):
     assert header["typ"] == "at+jwt" and header["kid"] and header["alg"] == "RS256"
     assert {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "sid"} <= set(access)
     assert (access["iss"], access["aud"], access["client_id"], access["sub"]) == (
-        "http://localhost:8000", "marketplace", "marketplace", str(user.pk))
+        "http://localhost:8000",
+        "marketplace",
+        "marketplace",
+        str(user.pk),
+    )
     assert access["exp"] - access["iat"] == 300
     assert "email" not in access and "name" not in access  # no PII in access tokens
     assert access["sid"] == sid_for(SSOSession.objects.get(user=user).sid, site)  # the sector's own sid
@@ -114,8 +118,15 @@ def test_wrong_verifier_is_refused(write_path, site, browser):
 def test_redirect_uri_must_match_the_authorization_request(write_path, site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
-    response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
-                                        "redirect_uri": "http://127.0.0.1:8001/other", "code_verifier": pkce.verifier})
+    response = token_request(
+        Client(),
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1:8001/other",
+            "code_verifier": pkce.verifier,
+        },
+    )
     assert response.json()["error"] == "invalid_grant"
 
 
@@ -141,17 +152,28 @@ def test_expired_code_is_refused(write_path, site, browser):
 def test_code_of_another_client_is_refused(write_path, site, pairwise_sites, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
-    response = token_request(Client(), {"grant_type": "authorization_code", "code": code,
-                                        "redirect_uri": site.redirect_uris[0], "code_verifier": pkce.verifier},
-                             client_id="languages")
+    response = token_request(
+        Client(),
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": site.redirect_uris[0],
+            "code_verifier": pkce.verifier,
+        },
+        client_id="languages",
+    )
     assert response.json()["error"] == "invalid_grant"
 
 
 def test_client_secret_basic_works_and_bad_secrets_are_invalid_client(site, browser):
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": site.redirect_uris[0],
-            "code_verifier": pkce.verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": site.redirect_uris[0],
+        "code_verifier": pkce.verifier,
+    }
     wrong = base64.b64encode(b"marketplace:wrong").decode()
     refused = form_post(Client(), TOKEN, data, HTTP_AUTHORIZATION=f"Basic {wrong}")
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
@@ -161,13 +183,16 @@ def test_client_secret_basic_works_and_bad_secrets_are_invalid_client(site, brow
     assert token_request(Client(), data, secret=None).json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize("data, content_type, status, error", [
-    ({"grant_type": "password", "username": "x", "password": "y"}, None, 400, "unsupported_grant_type"),
-    ({}, None, 400, "invalid_request"),
-    ('{"grant_type": "refresh_token"}', "application/json", 400, "invalid_request"),
-    ({"grant_type": "refresh_token"}, "multipart/form-data; boundary=BoUnDaRyStRiNg", 400, "invalid_request"),
-    ({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}, None, 400, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status, error",
+    [
+        ({"grant_type": "password", "username": "x", "password": "y"}, None, 400, "unsupported_grant_type"),
+        ({}, None, 400, "invalid_request"),
+        ('{"grant_type": "refresh_token"}', "application/json", 400, "invalid_request"),
+        ({"grant_type": "refresh_token"}, "multipart/form-data; boundary=BoUnDaRyStRiNg", 400, "invalid_request"),
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}, None, 400, "invalid_request"),
+    ],
+)
 def test_malformed_token_requests_answer_in_rfc_6749_shape(site, data, content_type, status, error):
     if content_type:
         response = Client().post(TOKEN, data, content_type=content_type)
@@ -179,8 +204,11 @@ def test_malformed_token_requests_answer_in_rfc_6749_shape(site, data, content_t
 
 
 def test_repeated_parameters_and_get_are_refused(site):
-    response = Client().post(TOKEN, "grant_type=refresh_token&grant_type=authorization_code",
-                             content_type="application/x-www-form-urlencoded")
+    response = Client().post(
+        TOKEN,
+        "grant_type=refresh_token&grant_type=authorization_code",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.json()["error"] == "invalid_request"
     assert Client().get(TOKEN).status_code == 405
 
@@ -208,8 +236,9 @@ def test_reusing_a_rotated_refresh_token_ends_the_whole_session(write_path, toke
 
 
 def test_refresh_tokens_are_bound_to_their_client(write_path, tokens, pairwise_sites):
-    response = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                             client_id="languages")
+    response = token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, client_id="languages"
+    )
     assert response.json()["error"] == "invalid_grant"
     assert refresh(tokens["refresh_token"]).status_code == 200  # still usable by its own client
 
@@ -229,7 +258,9 @@ def test_refresh_tokens_carry_a_mac_that_no_published_key_or_signature_can_stand
     header, payload = jwt.get_unverified_header(tokens["refresh_token"]), claims(tokens["refresh_token"])
     key = signing_keyring().current
     assert (header["alg"], header["kid"]) == ("HS256", key.kid)
-    public_pem = key.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     headers = {"kid": key.kid, "typ": "rt+jwt"}
     forgeries = [
         jwt.encode(payload, key.private_key, algorithm="RS256", headers=headers),  # a valid signature, wrong kind
@@ -245,6 +276,7 @@ def test_refresh_tokens_carry_a_mac_that_no_published_key_or_signature_can_stand
 def _hs256(payload: dict, headers: dict, secret: bytes) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
     signing_input = f"{b64(json.dumps({'alg': 'HS256', **headers}).encode())}.{b64(json.dumps(payload).encode())}"
     return f"{signing_input}.{b64(hmac.new(secret, signing_input.encode(), 'sha256').digest())}"
 
@@ -265,18 +297,27 @@ def test_refresh_tokens_stay_usable_across_a_signing_key_rotation(write_path, to
 def test_public_client_uses_pkce_without_a_secret(db, browser):
     from accounts.oauth.registry import SiteRegistration, register_site
 
-    app, _ = register_site(SiteRegistration(client_id="mobile", name="Mobile", public=True,
-                                            redirect_uris=["http://127.0.0.1:7000/cb"]))
+    app, _ = register_site(
+        SiteRegistration(client_id="mobile", name="Mobile", public=True, redirect_uris=["http://127.0.0.1:7000/cb"])
+    )
     pkce = Pkce.new()
     code = obtain_code(browser, app, pkce)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris[0],
-            "code_verifier": pkce.verifier, "client_id": "mobile"}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": app.redirect_uris[0],
+        "code_verifier": pkce.verifier,
+        "client_id": "mobile",
+    }
     with_secret = token_request(Client(), data, secret="anything", client_id="mobile")
     assert with_secret.json()["error"] == "invalid_client"
     body = token_request(Client(), data, secret=None).json()
     assert "access_token" in body and "refresh_token" in body
-    rotated = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
-                                       "client_id": "mobile"}, secret=None)
+    rotated = token_request(
+        Client(),
+        {"grant_type": "refresh_token", "refresh_token": body["refresh_token"], "client_id": "mobile"},
+        secret=None,
+    )
     assert rotated.status_code == 200
 
 
@@ -320,8 +361,14 @@ def test_a_deactivated_client_or_a_replaced_secret_is_refused_at_once(tokens, si
     from accounts.oauth.registry import SiteRegistration, register_site
 
     assert refresh(tokens["refresh_token"]).status_code == 200  # the site is now cached
-    register_site(SiteRegistration(client_id=site.client_id, name=site.name, redirect_uris=site.redirect_uris,
-                                   client_secret="a-brand-new-secret-for-this-client-0123456789"))
+    register_site(
+        SiteRegistration(
+            client_id=site.client_id,
+            name=site.name,
+            redirect_uris=site.redirect_uris,
+            client_secret="a-brand-new-secret-for-this-client-0123456789",
+        )
+    )
     assert refresh(tokens["refresh_token"]).json()["error"] == "invalid_client"
     stored = PartnerSite.objects.get(pk=site.pk)
     stored.set_client_secret(SECRET)
@@ -390,12 +437,18 @@ def test_a_narrowed_refresh_keeps_the_refresh_tokens_scope(write_path, tokens):
     assert again.status_code == 200 and again.json()["scope"] == "openid email profile"
 
 
-@pytest.mark.parametrize("content_type, body, description", [
-    ("application/x-www-form-urlencoded; charset=latin-1", "grant_type=refresh_token", "UTF-8"),
-    ("application/x-www-form-urlencoded", "&".join(f"p{i}=1" for i in range(1200)), "too many parameters"),
-    ("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--",
-     "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "content_type, body, description",
+    [
+        ("application/x-www-form-urlencoded; charset=latin-1", "grant_type=refresh_token", "UTF-8"),
+        ("application/x-www-form-urlencoded", "&".join(f"p{i}=1" for i in range(1200)), "too many parameters"),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--',
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+)
 def test_bodies_django_refuses_get_the_oauth_error_shape(site, content_type, body, description):
     response = Client().post(reverse("oauth:token"), body, content_type=content_type)
     assert response.status_code == 400 and response["Cache-Control"] == "no-store"

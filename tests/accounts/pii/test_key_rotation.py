@@ -95,12 +95,12 @@ def test_rotation_rewrites_only_the_ciphertext(settings, make_user):
     before_index = User.objects.get(pk=u.pk).email_index
     settings.PII_KEY = NEW_KEY
     settings.PII_PREVIOUS_KEYS = [OLD_KEY]
-    (model, fields), = fields_by_model().items()
-    (_, old_email, _), = list(iter_raw_rows(model, fields))
+    ((model, fields),) = fields_by_model().items()
+    ((_, old_email, _),) = list(iter_raw_rows(model, fields))
 
     rotate_pii_key()
 
-    (_, new_email, _), = list(iter_raw_rows(model, fields))
+    ((_, new_email, _),) = list(iter_raw_rows(model, fields))
     assert new_email != old_email
     assert pii_keyring().is_current(new_email)
     assert User.objects.get(pk=u.pk).email_index == before_index

@@ -13,10 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _bulk_users(count: int) -> list[User]:
-    users = [
-        User(email=f"Person.{i}@Example-{i % 7}.org", name=f"Given{i} Family{i}")
-        for i in range(count)
-    ]
+    users = [User(email=f"Person.{i}@Example-{i % 7}.org", name=f"Given{i} Family{i}") for i in range(count)]
     for u in users:
         u.set_unusable_password()
         u.email_index = email_index(u.email)  # bulk_create bypasses save()

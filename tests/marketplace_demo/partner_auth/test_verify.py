@@ -65,7 +65,8 @@ def sign(key, header: dict, claims: dict) -> str:
         signature = jwt.get_algorithm_by_name(key.algorithm).sign(signing_input, key.private_key)
     elif header.get("alg") == "HS256":
         public_pem = key.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         signature = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
     else:
         signature = b""
@@ -80,17 +81,24 @@ def reference_accepts(token: str, key) -> dict | None:
             return None
         if header.get("kid") != key.kid or header.get("alg") != key.algorithm or "crit" in header:
             return None
-        return jwt.decode(token, key.private_key.public_key(), algorithms=[key.algorithm],
-                          issuer=settings.SSO["ISSUER"], audience=AUDIENCE, leeway=partner_verify.LEEWAY_SECONDS,
-                          options={"require": REQUIRE})
+        return jwt.decode(
+            token,
+            key.private_key.public_key(),
+            algorithms=[key.algorithm],
+            issuer=settings.SSO["ISSUER"],
+            audience=AUDIENCE,
+            leeway=partner_verify.LEEWAY_SECONDS,
+            options={"require": REQUIRE},
+        )
     except jwt.InvalidTokenError:
         return None
 
 
 def verifier_accepts(token: str) -> dict | None:
     try:
-        return partner_verify.verify_jwt(token, issuer=settings.SSO["ISSUER"], audience=AUDIENCE,
-                                         typ="at+jwt", require=REQUIRE)
+        return partner_verify.verify_jwt(
+            token, issuer=settings.SSO["ISSUER"], audience=AUDIENCE, typ="at+jwt", require=REQUIRE
+        )
     except partner_verify.InvalidToken:
         return None
 
@@ -107,20 +115,31 @@ claim_values = {
     "sub": st.sampled_from(["user-1", 7, "", MISSING]),
     "jti": st.sampled_from(["a" * 32, 7, MISSING]),
 }
-damage = st.sampled_from(["none", "none", "none", "flip-signature", "flip-payload", "pad", "truncate", "extra-segment", "space"])
+damage = st.sampled_from(
+    ["none", "none", "none", "flip-signature", "flip-payload", "pad", "truncate", "extra-segment", "space"]
+)
 
 
-VALID_CLAIMS = {"iss": settings.SSO["ISSUER"], "aud": AUDIENCE, "exp": NOW + 300, "iat": NOW, "sub": "user-1",
-                "jti": "a" * 32}
+VALID_CLAIMS = {
+    "iss": settings.SSO["ISSUER"],
+    "aud": AUDIENCE,
+    "exp": NOW + 300,
+    "iat": NOW,
+    "sub": "user-1",
+    "jti": "a" * 32,
+}
 
 
 @st.composite
 def tokens(draw, key, loose_numbers: bool):
     """A genuine token, then up to three changes to its claims or header, then maybe damage to its bytes."""
     claims, header = dict(VALID_CLAIMS), {"alg": key.algorithm, "kid": key.kid, "typ": "at+jwt"}
-    headers = {"alg": st.sampled_from([key.algorithm, "HS256", "none"]), "kid": st.sampled_from([key.kid, "unknown", 7]),
-               "typ": st.sampled_from(["at+jwt", "application/at+jwt", "AT+JWT", "JWT", "rt+jwt", MISSING]),
-               "crit": st.sampled_from([["exp"], MISSING])}
+    headers = {
+        "alg": st.sampled_from([key.algorithm, "HS256", "none"]),
+        "kid": st.sampled_from([key.kid, "unknown", 7]),
+        "typ": st.sampled_from(["at+jwt", "application/at+jwt", "AT+JWT", "JWT", "rt+jwt", MISSING]),
+        "crit": st.sampled_from([["exp"], MISSING]),
+    }
     for name in draw(st.lists(st.sampled_from(sorted(claim_values) + sorted(headers)), max_size=3)):
         if name in headers:
             header[name] = draw(headers[name])
@@ -169,7 +188,9 @@ def test_the_verifier_never_accepts_what_pyjwt_refuses(published_keys, data):
 
 
 def test_a_genuine_access_token_is_accepted_with_its_claims(published_keys):
-    token = str(SSOAccessToken(audience=AUDIENCE).set_claims(sub="user-1", client_id=AUDIENCE, scope="openid", sid="s1"))
+    token = str(
+        SSOAccessToken(audience=AUDIENCE).set_claims(sub="user-1", client_id=AUDIENCE, scope="openid", sid="s1")
+    )
     claims = verifier_accepts(token)
     assert claims is not None and claims["sub"] == "user-1" and claims["sid"] == "s1"
 
@@ -181,8 +202,9 @@ def test_garbage_is_refused_cleanly(garbage):
 
 def test_the_drf_class_refuses_a_token_of_an_ended_session_even_when_cached(settings, published_keys):
     settings.PARTNER_API_AUTH = {"ISSUER": settings.SSO["ISSUER"], "AUDIENCE": AUDIENCE}
-    token = str(SSOAccessToken(audience=AUDIENCE).set_claims(sub="user-1", client_id=AUDIENCE, scope="openid",
-                                                             sid="sid-ending"))
+    token = str(
+        SSOAccessToken(audience=AUDIENCE).set_claims(sub="user-1", client_id=AUDIENCE, scope="openid", sid="sid-ending")
+    )
     request = RequestFactory().get("/api", HTTP_AUTHORIZATION=f"Bearer {token}")
     auth = IdPAccessTokenAuthentication()
     user, _ = auth.authenticate(request)
