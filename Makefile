@@ -20,9 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/run-tests
 
-# Benchmarks (numbers, not tests): needs PostgreSQL on 127.0.0.1:5432; SCALE=N users (default 1000).
+# Benchmarks (numbers, not tests): needs PostgreSQL on 127.0.0.1:5432; SCALE=N users (default 1000);
+# BASELINE=REV measures that revision's server in turn with this one.
 bench: $(STAMP)
-	SCALE=$(or $(SCALE),1000) $(PY) bench/run.py
+	SCALE=$(or $(SCALE),1000) BASELINE=$(BASELINE) $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.audit import EventType, record_event
@@ -30,8 +31,11 @@ def sign_in(request: HttpRequest, user: User, methods: Sequence[str] = (PASSWORD
     ``auth_time`` (prompt=login, max_age)."""
     if request.user.is_authenticated and request.user.pk != user.pk:
         sign_out(request)
-    login(request, user, backend=MODEL_BACKEND)
-    return start_sso_session(request, user, methods)
+    # All or nothing: the browser session's row, last_login, the SSO session and its
+    # audit event commit together (and a sign-in costs one commit, not three).
+    with transaction.atomic():
+        login(request, user, backend=MODEL_BACKEND)
+        return start_sso_session(request, user, methods)
 
 
 def sign_out(request: HttpRequest) -> None:

@@ -17,6 +17,7 @@ django.setup()
 import jwt  # noqa: E402
 from django.contrib.auth.hashers import get_hasher, make_password  # noqa: E402
 from django.test import RequestFactory, override_settings  # noqa: E402
+from joserfc import jwk  # noqa: E402
 
 from accounts.oauth.keyring import signing_keyring  # noqa: E402
 from accounts.oauth.tokens import SSOAccessToken  # noqa: E402
@@ -46,7 +47,7 @@ def main(duration: float) -> None:
     ring = signing_keyring()
     key = ring.current
     cache = jwks_for(issuer)  # filled from the ring: no HTTP in the measured loop
-    cache._keys = {k.kid: jwt.PyJWK(k.public_jwk()) for k in ring.published}
+    cache._keys = {k.kid: jwk.import_key(k.public_jwk()) for k in ring.published}
     cache._fetched_at = time.monotonic()
 
     tokens = [

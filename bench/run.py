@@ -24,7 +24,9 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,6 +55,8 @@ def analyze(database: str) -> None:
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
+# A baseline server (--baseline) gets a Redis database of its own: the two must not share cached registrations.
+BASELINE_REDIS_URL = os.environ.get("BASELINE_REDIS_URL", "redis://127.0.0.1:6379/6")
 
 
 def redis_available() -> bool:
@@ -60,8 +64,9 @@ def redis_available() -> bool:
     import redis
 
     try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        client.flushdb()  # the bench's own database: counters of an earlier run must not lock anyone out
+        for url in (REDIS_URL, BASELINE_REDIS_URL):
+            # The bench's own databases: counters of an earlier run must not lock anyone out.
+            redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
         return True
     except redis.RedisError:
         return False
@@ -95,7 +100,9 @@ def prepare_keys() -> None:
     subprocess.run([sys.executable, "manage.py", "check", "-v0"], cwd=ROOT, env=env, check=True)
 
 
-def start_gunicorn(env: dict, port: int, wsgi: str = "sso_project.wsgi:application") -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, wsgi: str = "sso_project.wsgi:application", root: Path = ROOT
+) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             "taskset",
@@ -112,7 +119,7 @@ def start_gunicorn(env: dict, port: int, wsgi: str = "sso_project.wsgi:applicati
             "warning",
             wsgi,
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     deadline = time.monotonic() + 60
@@ -284,11 +291,11 @@ def native_sso_scenario(base: str, seeded: dict, index: int):
 # --- the run --------------------------------------------------------------------------------
 
 
-def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+def seed(env: dict, scale: int, refresh_clients: int, base: str, root: Path = ROOT) -> dict:
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=root, env=env, check=True)
     out = subprocess.run(
         [sys.executable, "-m", "bench.seed", str(scale), str(refresh_clients), base],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         check=True,
         capture_output=True,
@@ -297,20 +304,53 @@ def seed(env: dict, scale: int, refresh_clients: int, base: str) -> dict:
     return json.loads(out)
 
 
-IDP_PORT, VANILLA_PORT = 18000, 18001
+IDP_PORT, VANILLA_PORT, BASELINE_PORT = 18000, 18001, 18002
 SLICES = 3  # the figures take turns in this many slices each (see alternate)
 REWARM = 0.5  # seconds of warm-up before each later slice
 
 
-def start_idp(args) -> tuple[subprocess.Popen, str, dict, dict]:
-    database = "sso_bench"
-    base = f"http://127.0.0.1:{IDP_PORT}"
+def start_idp(
+    args, root: Path = ROOT, port: int = IDP_PORT, database: str = "sso_bench", redis_url: str = REDIS_URL
+) -> tuple[subprocess.Popen, str, dict, dict]:
+    base = f"http://127.0.0.1:{port}"
     psql(f"DROP DATABASE IF EXISTS {database}")
     psql(f"CREATE DATABASE {database}")
-    env = server_env(database, IDP_PORT)
-    seeded = seed(env, args.scale, args.clients, base)
+    env = server_env(database, port, **({"REDIS_URL": redis_url} if USE_REDIS else {}))
+    seeded = seed(env, args.scale, args.clients, base, root)
     analyze(database)
-    return start_gunicorn(env, IDP_PORT), base, seeded, env
+    return start_gunicorn(env, port, root=root), base, seeded, env
+
+
+@contextmanager
+def baseline_checkout(revision: str):
+    """The code of ``revision`` in a worktree of its own, for a server beside ours."""
+    path = Path(tempfile.mkdtemp(prefix="sso-bench-baseline-"))
+    subprocess.run(["git", "worktree", "add", "-q", "--force", "--detach", str(path), revision], cwd=ROOT, check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
+
+
+def idp_measures(args, base: str, seeded: dict, env: dict, wanted, suffix: str = "") -> dict:
+    """The IdP's figures, named with ``suffix`` (a baseline's revision) when given."""
+    measures = {}
+    if wanted("refresh_per_s"):
+        ours = [refresh_scenario(base, seeded, token) for token in seeded["refresh_tokens"]]
+        measures["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
+    if wanted("login_per_s"):
+        logins = [login_scenario(base, seeded, i) for i in range(4)]
+        measures["login_per_s"] = lambda warmup, seconds: load.run("login", logins, warmup, seconds)
+        if not suffix:
+            measures["argon2_verify_per_s"] = argon2_slice(env)
+    # Their clients sign in first, before anything is measured.
+    if wanted("silent_sso_per_s"):
+        silent = [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]
+        measures["silent_sso_per_s"] = lambda warmup, seconds: load.run("silent", silent, warmup, seconds)
+    if wanted("native_sso_exchange_per_s"):
+        native = [native_sso_scenario(base, seeded, i) for i in range(args.clients)]
+        measures["native_sso_exchange_per_s"] = lambda warmup, seconds: load.run("native", native, warmup, seconds)
+    return {name + suffix: measure for name, measure in measures.items()}
 
 
 def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
@@ -404,38 +444,31 @@ def record(results: dict, measured: dict[str, load.Result]) -> None:
 
 def measure_servers(args, results: dict) -> None:
     wanted = lambda name: not args.only or name in args.only  # noqa: E731
-    idp, base, seeded, env = start_idp(args)
-    results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
-    vanilla = None
-    try:  # the IdP's server stops even when the baseline's fails to start
-        vanilla = start_vanilla(args) if wanted("vanilla_simplejwt_refresh_per_s") else None
-        measures = {}
-        if wanted("refresh_per_s"):
-            ours = [refresh_scenario(base, seeded, token) for token in seeded["refresh_tokens"]]
-            measures["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
-        if vanilla is not None:
-            theirs = [vanilla_refresh_scenario(vanilla[1], token) for token in vanilla[2]]
+    with ExitStack() as servers:  # every server started stops, whichever fails to start
+        idp, base, seeded, env = start_idp(args)
+        servers.callback(stop, idp)
+        results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
+        measures = idp_measures(args, base, seeded, env, wanted)
+        if wanted("vanilla_simplejwt_refresh_per_s"):
+            vanilla, vanilla_base, tokens = start_vanilla(args)
+            servers.callback(stop, vanilla)
+            theirs = [vanilla_refresh_scenario(vanilla_base, token) for token in tokens]
             measures["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
                 "vanilla", theirs, warmup, seconds
             )
-        if wanted("login_per_s"):
-            logins = [login_scenario(base, seeded, i) for i in range(4)]
-            measures["login_per_s"] = lambda warmup, seconds: load.run("login", logins, warmup, seconds)
-            measures["argon2_verify_per_s"] = argon2_slice(env)
-        # Their clients sign in first, before anything is measured.
-        if wanted("silent_sso_per_s"):
-            silent = [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]
-            measures["silent_sso_per_s"] = lambda warmup, seconds: load.run("silent", silent, warmup, seconds)
-        if wanted("native_sso_exchange_per_s"):
-            native = [native_sso_scenario(base, seeded, i) for i in range(args.clients)]
-            measures["native_sso_exchange_per_s"] = lambda warmup, seconds: load.run("native", native, warmup, seconds)
+        if args.baseline:
+            # Another revision's server on the same core, measured in turn with ours:
+            # the one comparison this machine's drift does not spoil.
+            root = servers.enter_context(baseline_checkout(args.baseline))
+            other, other_base, other_seeded, other_env = start_idp(
+                args, root, BASELINE_PORT, "sso_bench_baseline", BASELINE_REDIS_URL
+            )
+            servers.callback(stop, other)
+            results["baseline"] = args.baseline
+            measures.update(idp_measures(args, other_base, other_seeded, other_env, wanted, f"@{args.baseline}"))
         record(results, alternate(measures, args.warmup, args.duration))
         if "refresh_per_s" in measures:
             results["rss_mb"] = worker_rss_mb(idp)
-    finally:
-        stop(idp)
-        if vanilla is not None:
-            stop(vanilla[0])
 
 
 def measure_in_process(args, results: dict) -> None:
@@ -458,7 +491,7 @@ def table(results: dict) -> str:
     for name, value in results.items():
         if isinstance(value, dict) and "per_s" in value:
             lines.append(f"| {name} | {value['per_s']} | {value['p50_ms']} | {value['p99_ms']} | {value['errors']} |")
-        elif name.endswith(("_per_s", "_mb", "_seconds")) or name == "users":
+        elif name.endswith(("_per_s", "_mb", "_seconds")) or name == "users" or name == "baseline":
             lines.append(f"| {name} | {value} | | | |")
     return "\n".join(lines)
 
@@ -469,6 +502,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument(
+        "--baseline",
+        default=os.environ.get("BASELINE", ""),
+        help="a git revision whose server is measured in turn with this one (figures named FIGURE@REVISION)",
+    )
     parser.add_argument(
         "--only",
         type=lambda v: set(v.split(",")),

@@ -109,6 +109,10 @@ def database_from_url(url: str, base_dir: Path) -> dict:
             "PORT": str(parts.port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            # Django's default: a reused connection is not tested with a round trip before
+            # every request. One that broke (a failover) fails its next request with a 503
+            # and is then closed, so service recovers by itself; true buys that one request
+            # at the price of a round trip on every request (docs/performance.md).
+            "CONN_HEALTH_CHECKS": env_bool("DATABASE_HEALTH_CHECKS", False),
         }
     raise ConfigError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:// or postgres://)")

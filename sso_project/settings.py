@@ -199,7 +199,9 @@ if REDIS_URL:
             },
         }
     }
-    SESSION_ENGINE = "accounts.session_engines.cached_db"
+    # The browser sessions live in Redis (Django's cache engine, keys digested): a sign-in writes
+    # no session row to PostgreSQL. The SSO sessions, which every token hangs on, are rows.
+    SESSION_ENGINE = "accounts.session_engines.cache"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

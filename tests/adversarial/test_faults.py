@@ -259,7 +259,7 @@ def test_what_changed_while_redis_was_down_is_not_served_stale_when_it_returns(
     site, user, password, settings, redis_through_relay
 ):
     from accounts.oauth.registry import active_site
-    from accounts.session_engines.cached_db import SessionStore
+    from accounts.session_engines.cache import SessionStore
 
     browser = Client()
     assert browser.post(reverse("accounts:login"), {"email": user.email, "password": password}).status_code == 302

@@ -31,7 +31,12 @@ def opens(cookie_value: str) -> dict[str, int]:
     }
 
 
-def test_a_session_key_read_from_the_database_opens_nothing(superuser_browser):
+@pytest.fixture
+def sessions_in_the_database(settings):
+    settings.SESSION_ENGINE = "accounts.session_engines.db"  # as without Redis
+
+
+def test_a_session_key_read_from_the_database_opens_nothing(sessions_in_the_database, superuser_browser):
     """The attack: session_key from django_session, sent as the cookie, opened /account/ and /admin/."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT session_key FROM django_session")
@@ -46,9 +51,9 @@ def test_a_session_key_read_from_the_database_opens_nothing(superuser_browser):
 @pytest.mark.redis
 def test_a_session_key_read_from_redis_opens_nothing(superuser_browser):
     store = redis.Redis.from_url(settings.REDIS_URL)
-    names = [key.decode() for key in store.scan_iter("*cached_db*")]
+    names = [key.decode() for key in store.scan_iter("*session_engines.cache*")]
     cookie = superuser_browser.cookies[settings.SESSION_COOKIE_NAME].value
     assert names and not any(cookie in name for name in names)
     for name in names:
-        assert opens(name.rsplit("cached_db", 1)[-1]) == {"account": 302, "admin": 302}
+        assert opens(name.rsplit("session_engines.cache", 1)[-1]) == {"account": 302, "admin": 302}
     assert opens(cookie)["account"] == 200

@@ -42,13 +42,6 @@ _CODE_BY_HASH = JoinedRead(
 )
 
 
-def required(params, name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise invalid_request(f"{name} is required")
-    return value
-
-
 def pkce_matches(verifier: str, challenge: str) -> bool:
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -57,9 +50,9 @@ def pkce_matches(verifier: str, challenge: str) -> bool:
 
 def grant(request: TokenRequest) -> dict[str, object]:
     site, params = request.site, request.params
-    code = required(params, "code")
-    redirect_uri = required(params, "redirect_uri")
-    verifier = required(params, "code_verifier")
+    code = request.required("code")
+    redirect_uri = request.required("redirect_uri")
+    verifier = request.required("code_verifier")
     if not CODE_VERIFIER.match(verifier):
         raise invalid_request("code_verifier must be 43 to 128 unreserved characters")
 

@@ -16,7 +16,6 @@ from accounts.audit import EventType, record_event
 from accounts.models import RefreshTokenRecord, SSOSession
 from accounts.oauth.claims import subject_for
 from accounts.oauth.errors import OAuthError, invalid_grant
-from accounts.oauth.grants.authorization_code import required
 from accounts.oauth.issuance import NotIssued, rotate_tokens
 from accounts.oauth.sector_sid import internal_sid, sid_for
 from accounts.oauth.token_request import TokenRequest
@@ -35,7 +34,7 @@ REFUSALS = {
 def grant(request: TokenRequest) -> dict[str, object]:
     site, params = request.site, request.params
     try:
-        token = SSORefreshToken(required(params, "refresh_token"))
+        token = SSORefreshToken(request.required("refresh_token"))
     except TokenError:
         raise invalid_grant("The refresh token is invalid or expired.") from None
     granted = str(token.get("scope", "")).split()
