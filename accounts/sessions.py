@@ -39,8 +39,8 @@ EndReason = SSOSession.EndReason
 def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) -> SSOSession:
     """Begin an SSO session for a browser just signed in (``accounts.sign_in``), or
     renew ``auth_time`` when the browser's live session of the same user
-    re-authenticated (prompt=login, max_age); either way with a ``login_success``
-    audit event, written with it."""
+    re-authenticated (prompt=login, max_age); either way with the user's
+    ``last_login`` and a ``login_success`` audit event, written with it."""
     sid = current_sid(request)
     existing = SSOSession.objects.active().filter(sid=sid, user=user).first() if sid else None
     now = timezone.now()
@@ -48,6 +48,7 @@ def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) 
         with transaction.atomic():
             existing.auth_time, existing.auth_methods = now, " ".join(methods)
             existing.save(update_fields=["auth_time", "auth_methods"])
+            User.objects.filter(pk=user.pk).update(last_login=now)
             record_event(
                 EventType.LOGIN_SUCCESS,
                 user=user,
@@ -59,6 +60,7 @@ def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) 
         return existing
     session = SSOSession(user=user, network_id=network_id(request), auth_methods=" ".join(methods))
     store.current().insert_sso_session(session, now)
+    user.last_login = now
     request.session[SID_KEY] = session.sid
     return session
 

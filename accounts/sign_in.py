@@ -3,9 +3,11 @@
 A password today; second factors, passkeys and recovery (later issues) call
 ``sign_in`` with the methods they verified. Django's ``login``/``logout`` still
 do their part (a new session key against fixation, the session auth hash,
-``last_login``, django-axes' reset on success); the SSO session, which every
-partner site's sign-in hangs on, is begun and ended here, not as a side effect
-of Django's signals.
+django-axes' reset on success); the record of the sign-in (``last_login``, the
+SSO session every partner site's sign-in hangs on, its audit event) is written
+here, in one write (``accounts.store``), so Django's own ``update_last_login``
+receiver, which would write ``last_login`` a second time, is disconnected
+(``AccountsConfig.ready``). Nothing here is a side effect of a signal.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth import login, logout
-from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.audit import EventType, record_event
@@ -31,11 +32,8 @@ def sign_in(request: HttpRequest, user: User, methods: Sequence[str] = (PASSWORD
     ``auth_time`` (prompt=login, max_age)."""
     if request.user.is_authenticated and request.user.pk != user.pk:
         sign_out(request)
-    # All or nothing: the browser session's row, last_login, the SSO session and its
-    # audit event commit together (and a sign-in costs one commit, not three).
-    with transaction.atomic():
-        login(request, user, backend=MODEL_BACKEND)
-        return start_sso_session(request, user, methods)
+    login(request, user, backend=MODEL_BACKEND)
+    return start_sso_session(request, user, methods)  # last_login, the SSO session, its audit event: one write
 
 
 def sign_out(request: HttpRequest) -> None:

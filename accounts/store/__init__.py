@@ -101,7 +101,8 @@ class Store(Protocol):
     def insert_code_if_consented(self, code: NewCode) -> Written: ...
 
     def insert_sso_session(self, session: SSOSession, now: datetime) -> None:
-        """Store the new ``session`` begun at ``now`` and its ``login_success`` audit event."""
+        """Store the new ``session`` begun at ``now``, the user's ``last_login`` and the ``login_success``
+        audit event, all or nothing."""
 
 
 def current() -> Store:

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuthorizationCode, Consent, RefreshTokenRecord, SessionSite, SSOSession
+from accounts.models import AuthorizationCode, Consent, RefreshTokenRecord, SessionSite, SSOSession, User
 from accounts.store import Issuance, NewCode, Outcome, RefreshToken, Rotation, Written
 
 
@@ -144,6 +144,7 @@ class OrmStore:
         with transaction.atomic():
             session.started_at = session.auth_time = session.last_used_at = now
             session.save(force_insert=True)
+            User.objects.filter(pk=session.user_id).update(last_login=now)
             record_event(
                 EventType.LOGIN_SUCCESS,
                 user_id=session.user_id,

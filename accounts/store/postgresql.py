@@ -141,7 +141,9 @@ SELECT EXISTS (SELECT 1 FROM code)
 """.format(**T)
 
 SESSION_SQL = f"""
-WITH audit AS (
+WITH signed_in AS (
+    UPDATE {T["user"]} SET last_login = %(now)s WHERE id = %(user_id)s
+), audit AS (
     INSERT INTO {T["audit"]} (occurred_at, event_type, user_id, actor_id, client_id, sid, network_id, detail)
     VALUES (%(now)s, %(event)s, %(user_id)s, NULL, '', %(sid)s, %(network_id)s, %(detail)s)
 )

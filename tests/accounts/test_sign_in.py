@@ -28,7 +28,7 @@ def test_sign_in_begins_an_sso_session_with_its_methods_and_last_login(user):
     session = sign_in(request, user, ["pwd", "otp"])
     user.refresh_from_db()
     assert session.auth_methods == "pwd otp" and session.is_active and request.session["sso_sid"] == session.sid
-    assert user.last_login is not None  # Django's own receiver, not a copy of it
+    assert user.last_login == session.started_at  # with the SSO session, not by Django's receiver again
     assert AuditEvent.objects.filter(event_type="login_success", user=user, sid=session.sid).exists()
 
 
