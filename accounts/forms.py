@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm
 
 from accounts.models import User
 from accounts.validators import reject_control_characters
+from ui.forms import DesignedForm, FocusFirstError
 
 INVALID_LOGIN = "The email address or password is not correct."
 
 
-class LoginForm(forms.Form):
+class LoginForm(DesignedForm):
     email = forms.EmailField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
     )
@@ -18,7 +20,7 @@ class LoginForm(forms.Form):
     )
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(DesignedForm):
     email = forms.EmailField(
         max_length=254,
         validators=[reject_control_characters],
@@ -31,7 +33,10 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password = forms.CharField(
-        max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,  # the rules, before the user types
     )
     password_confirm = forms.CharField(
         label="Repeat password",
@@ -56,3 +61,7 @@ class RegistrationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class PasswordChange(FocusFirstError, PasswordChangeForm):
+    pass

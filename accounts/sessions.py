@@ -21,6 +21,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import store
 from accounts.audit import EventType, record_event
+from accounts.devices import describe_device
 from accounts.joined_rows import JoinedRead, Part
 from accounts.models import PartnerSite, SessionSite, SSOSession, User
 from accounts.network import network_id
@@ -58,7 +59,12 @@ def start_sso_session(request: HttpRequest, user: User, methods: Sequence[str]) 
                 methods=list(methods),
             )
         return existing
-    session = SSOSession(user=user, network_id=network_id(request), auth_methods=" ".join(methods))
+    session = SSOSession(
+        user=user,
+        network_id=network_id(request),
+        auth_methods=" ".join(methods),
+        device=describe_device(request.META.get("HTTP_USER_AGENT", "")),
+    )
     store.current().insert_sso_session(session, now)
     user.last_login = now
     request.session[SID_KEY] = session.sid

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("signed-out/", views.signed_out_view, name="signed_out"),
     path("register/", views.register_view, name="register"),
     path("account/", views.account_view, name="account"),
     path("account/password/", views.password_change_view, name="password_change"),

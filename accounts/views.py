@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import INVALID_LOGIN, LoginForm, RegistrationForm
-from accounts.models import Consent, SSOSession
+from accounts.conf import sso_settings
+from accounts.forms import INVALID_LOGIN, LoginForm, PasswordChange, RegistrationForm
+from accounts.models import Consent, SessionSite, SSOSession
 from accounts.oauth.authorize import withdraw_consent
 from accounts.oauth.errors import clear_site_data
 from accounts.oauth.registry import active_site
 from accounts.registration import EmailAlreadyRegistered, register_user, registration_throttled
 from accounts.sessions import EndReason, changing_credentials, current_sid, end_sso_session, end_user_sessions
 from accounts.sign_in import PASSWORD, sign_in, sign_out
+from ui.theme import theme_css
 
 
 def _safe_next(request) -> str:
@@ -36,6 +39,11 @@ def admin_login(request):
     return redirect(reverse("accounts:login") + "?" + urlencode({"next": target}))
 
 
+@require_GET
+def theme(request):
+    return theme_css(settings.SSO_BRAND_COLOR)
+
+
 def home(request):
     return render(request, "accounts/home.html")
 
@@ -46,6 +54,8 @@ def home(request):
 def login_view(request):
     form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
+    if request.method == "GET" and request.user.is_authenticated and "switch" not in request.GET:
+        return _already_signed_in(request, "accounts/login.html")
     if request.method == "POST":
         if form.is_valid():
             user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
@@ -55,6 +65,12 @@ def login_view(request):
             form.add_error(None, INVALID_LOGIN)
         status = 400
     return render(request, "accounts/login.html", {"form": form, **_way_back(request)}, status=status)
+
+
+def _already_signed_in(request, template: str):
+    """A signed-in user who opens the sign-in or registration page is told so, and may
+    continue or use another account (signing in as that one signs this one out here)."""
+    return render(request, template, {"signed_in_as": request.user, **_way_back(request)})
 
 
 def _way_back(request) -> dict:
@@ -72,6 +88,8 @@ def _way_back(request) -> dict:
 def register_view(request):
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     status = 200
+    if request.method == "GET" and request.user.is_authenticated and "switch" not in request.GET:
+        return _already_signed_in(request, "accounts/register.html")
     if request.method == "POST":
         if registration_throttled(request):
             return render(
@@ -104,21 +122,32 @@ def logout_view(request):
     if request.method == "POST":
         sign_out(request)
         return clear_site_data(render(request, "accounts/logged_out.html"))
+    if not request.user.is_authenticated:
+        return render(request, "accounts/logged_out.html", {"already": True})
     return render(request, "accounts/logout_confirm.html")
 
 
 @never_cache
 @login_required
 def account_view(request):
-    sessions = SSOSession.objects.active().filter(user=request.user).order_by("-last_used_at")
-    consents = Consent.objects.filter(user=request.user).select_related("site").order_by("site__name")
+    sessions = (
+        SSOSession.objects.active()
+        .filter(user=request.user)
+        .prefetch_related(
+            Prefetch("site_links", queryset=SessionSite.objects.select_related("site").order_by("site__name"))
+        )
+        .order_by("-started_at", "-pk")  # a stable order: using a session does not move it
+    )
+    consents = Consent.objects.filter(user=request.user).select_related("site").order_by("site__name", "pk")
+    described = sso_settings().scopes
     return render(
         request,
         "accounts/account.html",
         {
             "sessions": sessions,
             "current_sid": current_sid(request),
-            "consents": consents,
+            # The consented scopes in the consent page's own words.
+            "consents": [(consent, [described.get(scope, scope) for scope in consent.scopes]) for consent in consents],
         },
     )
 
@@ -145,12 +174,25 @@ def end_session_view(request, session_id: int):
     return redirect("accounts:account")
 
 
-@require_POST
 @login_required
+@require_http_methods(["GET", "POST"])
 def end_all_sessions_view(request):
+    """GET asks; the POST signs out everywhere and sends the browser on to a page it
+    may reload (no form re-submitted)."""
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/end_all_confirm.html",
+            {"count": SSOSession.objects.active().filter(user=request.user).count()},
+        )
     end_user_sessions(request.user, EndReason.SIGNED_OUT_EVERYWHERE, request=request)
     sign_out(request)
-    return clear_site_data(render(request, "accounts/logged_out.html", {"everywhere": True}))
+    return clear_site_data(redirect(reverse("accounts:signed_out") + "?everywhere=1"))
+
+
+@require_GET
+def signed_out_view(request):
+    return render(request, "accounts/logged_out.html", {"everywhere": request.GET.get("everywhere") == "1"})
 
 
 @never_cache
@@ -158,7 +200,7 @@ def end_all_sessions_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change_view(request):
-    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    form = PasswordChange(request.user, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

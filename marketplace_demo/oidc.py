@@ -63,6 +63,7 @@ def sign_in(request: HttpRequest, token: dict) -> None:
 def sign_out_locally(request: HttpRequest) -> None:
     SignedInSession.objects.filter(session_key=request.session.session_key).delete()
     request.session.flush()
+    request.partner_user = None  # signed out here, knowingly: no "you were signed out" notice
 
 
 def _tokens(request: HttpRequest) -> dict | None:

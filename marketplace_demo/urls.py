@@ -2,10 +2,12 @@ from django.urls import path
 
 from marketplace_demo import views
 from marketplace_demo.api import MyItemsView
+from ui import views as ui_views
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("theme.css", views.theme_css, name="theme"),
+    path("favicon.ico", ui_views.favicon),
     path("items/<slug:slug>/", views.item_detail, name="item"),
     path("items/<slug:slug>/install/", views.install, name="install"),
     path("mine/", views.mine, name="mine"),

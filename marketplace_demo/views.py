@@ -20,6 +20,7 @@ from marketplace_demo import oidc
 from marketplace_demo.backchannel import process_logout_token
 from marketplace_demo.models import Installation, Item
 from marketplace_demo.partner_auth.verify import InvalidToken
+from ui.theme import theme_css as theme
 
 logger = logging.getLogger("marketplace_demo")
 NEXT_KEY = "partner_next"
@@ -41,12 +42,7 @@ def _message(request, title: str, message: str, status: int = 200):
 
 @require_GET
 def theme_css(request):
-    # The site's colour is configuration; served as CSS so pages need no inline style.
-    color = settings.PARTNER["COLOR"]
-    safe = color if color.startswith("#") and len(color) in (4, 7) and color[1:].isalnum() else "#2952cc"
-    response = HttpResponse(f":root {{ --brand: {safe}; }}\n", content_type="text/css")
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return theme(settings.PARTNER["COLOR"])  # the site's own colour, so a user can tell where they are
 
 
 @require_GET

@@ -52,6 +52,9 @@ except ConfigError as error:
     raise SystemExit(f"configuration error: {error}") from None
 
 SSO_ISSUER = os.environ.get("SSO_ISSUER", "http://localhost:8000").rstrip("/")
+# What users see the identity provider called, and its accent colour (#rrggbb; ui.theme).
+SSO_BRAND_NAME = os.environ.get("SSO_BRAND_NAME", "").strip() or "Tessera"
+SSO_BRAND_COLOR = os.environ.get("SSO_BRAND_COLOR", "#3446b4")
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ui",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
@@ -114,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context.brand",
             ],
         },
     },
@@ -145,6 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every form is rendered by the design system (label, hint, input, error, tied by aria-describedby).
+FORM_RENDERER = "ui.forms.DesignRenderer"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,14 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
+from ui import views as ui_views
 
-admin.site.site_header = "SSO identity provider: user audit"
-admin.site.site_title = "SSO admin"
+admin.site.site_header = f"{settings.SSO_BRAND_NAME}: user audit"
+admin.site.site_title = f"{settings.SSO_BRAND_NAME} admin"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("theme.css", account_views.theme, name="theme"),
+    path("favicon.ico", ui_views.favicon),
     path("", include("accounts.urls")),
     path("", include("accounts.oauth.urls")),
     # The console has no sign-in or sign-out of its own: the IdP's pages end SSO sessions properly.

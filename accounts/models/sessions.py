@@ -41,6 +41,9 @@ class SSOSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
     network_id = models.CharField(max_length=64, blank=True, help_text="Reduced network identifier (truncated IP).")
+    device = models.CharField(
+        max_length=64, blank=True, help_text='Coarse, e.g. "Firefox on Android"; never the user agent.'
+    )
     # How the user proved who they are at auth_time (RFC 8176 amr values, space-separated).
     auth_methods = models.CharField(max_length=64, blank=True, default="pwd")
 

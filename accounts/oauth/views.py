@@ -67,7 +67,8 @@ def authorize(request) -> HttpResponse:
             return redirect(
                 areq.redirect_with({"error": "login_required", "error_description": "The user is not signed in."})
             )
-        return redirect(_login_then_back(areq))
+        # A signed-in user sent back to sign in (prompt=login, max_age) gets the form itself.
+        return redirect(_login_then_back(areq, switch=sso_session is not None))
     if "select_account" in areq.prompt and request.method == "GET":
         # OIDC Core 3.1.2.1: the signed-in account, to continue with or to change.
         return render(
@@ -76,7 +77,7 @@ def authorize(request) -> HttpResponse:
             {
                 "site": areq.site,
                 "account": sso_session.user,
-                "switch_url": _login_then_back(areq),
+                "switch_url": _login_then_back(areq, switch=True),
                 "continue_url": reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True)),
             },
         )
@@ -108,9 +109,10 @@ def authorize(request) -> HttpResponse:
     )
 
 
-def _login_then_back(areq: AuthorizationRequest) -> str:
+def _login_then_back(areq: AuthorizationRequest, switch: bool = False) -> str:
     back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(authenticated=True))
-    return reverse("accounts:login") + "?" + urlencode({REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id})
+    query = {REDIRECT_FIELD_NAME: back, "client_id": areq.site.client_id, **({"switch": "1"} if switch else {})}
+    return reverse("accounts:login") + "?" + urlencode(query)
 
 
 @never_cache

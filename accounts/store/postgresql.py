@@ -148,8 +148,8 @@ WITH signed_in AS (
     VALUES (%(now)s, %(event)s, %(user_id)s, NULL, '', %(sid)s, %(network_id)s, %(detail)s)
 )
 INSERT INTO {T["session"]} (sid, user_id, started_at, auth_time, last_used_at, ended_at, end_reason, network_id,
-                            auth_methods)
-VALUES (%(sid)s, %(user_id)s, %(now)s, %(now)s, %(now)s, NULL, '', %(network_id)s, %(auth_methods)s)
+                            auth_methods, device)
+VALUES (%(sid)s, %(user_id)s, %(now)s, %(now)s, %(now)s, NULL, '', %(network_id)s, %(auth_methods)s, %(device)s)
 RETURNING id
 """
 
@@ -253,6 +253,7 @@ class OneStatementStore:
                 "network_id": session.network_id,
                 "event": EventType.LOGIN_SUCCESS,
                 "auth_methods": session.auth_methods,
+                "device": session.device,
                 "detail": json.dumps({"methods": session.auth_methods.split()}),
             },
         )

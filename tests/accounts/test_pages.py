@@ -205,3 +205,44 @@ def test_a_wrong_password_keeps_the_site_being_signed_in_to(site, user):
         response.status_code == 400
         and "to continue to <strong>Skills Marketplace</strong>" in response.content.decode()
     )
+
+
+def test_the_sign_in_page_of_a_signed_in_user_offers_to_continue_or_switch(browser, user):
+    page = browser.get(reverse("accounts:login") + "?next=/account/").content.decode()
+    assert "You are signed in as" in page and user.email in page and 'id="continue" href="/account/"' in page
+    assert 'name="password"' not in page
+    switched = browser.get(reverse("accounts:login") + "?switch=1&next=/account/").content.decode()
+    assert 'name="password"' in switched  # the form, to sign in as someone else
+
+
+def test_the_registration_page_of_a_signed_in_user_says_so(browser, user):
+    page = browser.get(reverse("accounts:register")).content.decode()
+    assert "You are signed in as" in page and 'name="password_confirm"' not in page
+
+
+def test_the_sign_out_page_of_a_signed_out_browser_says_so(client):
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200 and "You are signed out" in page.content.decode()
+    assert "<form" not in page.content.decode().split('id="content"')[1]  # nothing to confirm
+
+
+def test_sign_out_everywhere_asks_first_and_ends_on_a_page_that_may_be_reloaded(browser, user):
+    from accounts.models import SSOSession
+
+    confirm = browser.get(reverse("accounts:end_all_sessions"))
+    assert confirm.status_code == 200 and "Sign out everywhere?" in confirm.content.decode()
+    assert SSOSession.objects.active().filter(user=user).exists()  # asking ended nothing
+    done = browser.post(reverse("accounts:end_all_sessions"))
+    assert done.status_code == 302 and done["Location"] == reverse("accounts:signed_out") + "?everywhere=1"
+    assert done["Clear-Site-Data"] and not SSOSession.objects.active().filter(user=user).exists()
+    again = browser.get(done["Location"])
+    assert again.status_code == 200 and "on every device" in again.content.decode()
+
+
+def test_the_account_page_names_sessions_sites_and_allowed_scopes_in_words(browser, user, site):
+    from tests.support.oauth import Pkce, obtain_code
+
+    obtain_code(browser, site, Pkce.new())  # consents to openid email profile
+    page = browser.get(reverse("accounts:account")).content.decode()
+    assert f"Signed in to {site.name}" in page
+    assert "See your email address" in page and "See your name" in page  # the consent page's words

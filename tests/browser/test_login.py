@@ -41,10 +41,15 @@ def test_register_account_page_sign_out_everywhere_and_back(page, live_server):
 
     page.wait_for_url(f"{live_server.url}/account/")
     assert page.inner_text("#profile-email") == "Browser.User@example.org"  # domain part normalised
-    assert "(this browser)" in page.inner_text("#sessions")
+    assert "this device" in page.inner_text("#sessions")
 
-    page.click("text=Sign out everywhere")
-    assert "Every session of your account has been ended." in page.inner_text("main")
+    page.click("#sign-out-everywhere")
+    assert "Sign out everywhere?" in page.inner_text("main")  # it asks first
+    page.click("button:has-text('Sign out everywhere')")
+    page.wait_for_url(f"{live_server.url}/signed-out/?everywhere=1")
+    assert "Every session of your account has been ended" in page.inner_text("main")
+    page.reload()  # a page, not a form result: nothing is sent again
+    assert "Every session of your account has been ended" in page.inner_text("main")
     page.goto(f"{live_server.url}/account/")
     assert "/login/" in page.url
 

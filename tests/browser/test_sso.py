@@ -126,6 +126,7 @@ def test_sso_across_sites_and_single_logout(chromium, marketplace, languages, us
 
     page.goto(marketplace.url)
     assert page.locator("#sign-in").is_visible()  # told by back-channel logout
+    assert "You were signed out" in page.inner_text("#signed-out-elsewhere")  # and the user is told why
     steps.shot("marketplace-signed-out")
 
     replay = chromium.new_context()

@@ -139,3 +139,12 @@ def test_partner_pages_send_a_content_security_policy(marketplace):
 def test_an_unknown_page_is_the_partners_own_not_found_page(marketplace):
     response = requests.get(f"{marketplace.url}/no-such-page/", timeout=10)
     assert response.status_code == 404 and "There is no page at this address." in response.text
+
+
+def test_a_browser_signed_out_elsewhere_is_told_so_once(marketplace):
+    browser = requests.Session()
+    browser.cookies.set("was_signed_in", "1", domain=marketplace.host)  # signed in before; its session is gone
+    first = browser.get(f"{marketplace.url}/", timeout=10)
+    assert "You were signed out" in first.text and 'id="sign-in"' in first.text
+    second = browser.get(f"{marketplace.url}/", timeout=10)
+    assert "You were signed out" not in second.text  # told once
