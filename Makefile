@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: demo test bench install clean
 
@@ -12,12 +13,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser tests' accessibility checker (axe-core), from the npm registry, pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	bash scripts/run-tests
 
 # Benchmarks (numbers, not tests): needs PostgreSQL on 127.0.0.1:5432; SCALE=N users (default 1000);
@@ -26,4 +32,4 @@ bench: $(STAMP)
 	SCALE=$(or $(SCALE),1000) BASELINE=$(BASELINE) $(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles
+	rm -rf $(VENV) node_modules .pytest_cache staticfiles

@@ -4,31 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CHROMIUM
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context()
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_register_account_page_sign_out_everywhere_and_back(page, live_server):

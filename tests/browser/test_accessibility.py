@@ -1,0 +1,98 @@
+"""Every page of the IdP and of a partner site passes axe-core (WCAG 2.1 A and AA) with no
+violation of serious or critical impact, on a desktop and on a phone, with and without
+form errors, in light and dark mode; the main screens are left as screenshots in
+test-artifacts/screens-<size>/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, serious_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "scheme"),
+    [("desktop", DESKTOP, "light"), ("phone", PHONE, "light"), ("phone-dark", PHONE, "dark")],
+    ids=["desktop", "phone", "phone-dark"],
+)
+def test_every_page_passes_axe_without_serious_violations(chromium, marketplace, user, password, name, size, scheme):
+    context = chromium.new_context(viewport=size, color_scheme=scheme)
+    page = context.new_page()
+    folder = ARTIFACTS / f"screens-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, list[str]] = {}
+
+    def check(label: str) -> None:
+        page.wait_for_load_state()
+        found[label] = serious_violations(page)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > size["width"]:
+            found[label].append(f"horizontal scrolling: {width} px wide in a {size['width']} px window")
+        page.screenshot(path=str(folder / f"{len(found):02d}-{label}.png"), full_page=True)
+
+    idp = marketplace.issuer
+    page.goto(marketplace.url)
+    check("partner-signed-out")
+    page.click("#sign-in")
+    page.wait_for_selector("input[name=email]")
+    check("idp-sign-in")
+    page.click("main button[type=submit]")
+    check("idp-sign-in-errors")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", "not the password")
+    page.click("main button[type=submit]")
+    check("idp-sign-in-wrong-password")
+    page.click("#create-account")
+    check("idp-register")
+    page.fill("input[name=email]", "not an address")
+    page.fill("input[name=password]", "short")
+    page.click("main button[type=submit]")
+    check("idp-register-errors")
+
+    page.click("main a:has-text('Sign in')")  # back to signing in, still on the way to the site
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("button[value=allow]")
+    check("idp-consent")
+    page.click("button[value=allow]")
+    page.wait_for_url(marketplace.url + "/**")
+    check("partner-signed-in")
+    page.click("a[href^='/items/']")
+    check("partner-item")
+    page.goto(marketplace.url + "/mine/")
+    check("partner-mine")
+
+    for label, path in [
+        ("idp-account", "/account/"),
+        ("idp-password", "/account/password/"),
+        ("idp-sign-out-everywhere", "/account/sessions/end-all/"),
+        ("idp-already-signed-in", "/login/"),
+        ("idp-sign-out-confirm", "/logout/"),
+        ("idp-not-found", "/no-such-page/"),
+    ]:
+        page.goto(idp + path)
+        check(label)
+    page.goto(idp + "/account/password/")
+    page.fill("input[name=old_password]", "wrong")
+    page.click("main button[type=submit]")
+    check("idp-password-errors")
+
+    page.goto(marketplace.url)
+    page.click("text=Sign out")
+    page.wait_for_url(marketplace.url + "/signed-out/**")
+    check("partner-signed-out-page")
+    page.goto(idp + "/logout/")
+    check("idp-signed-out")
+    page.goto(idp + "/signed-out/?everywhere=1")
+    check("idp-signed-out-everywhere")
+    context.close()
+
+    assert {label: problems for label, problems in found.items() if problems} == {}
+    assert len(found) == 20
