@@ -1,8 +1,9 @@
-"""Admin console for user audit: PII masked unless the staff member holds
-``accounts.view_pii``; every reveal is written to the audit log."""
+"""Admin console for user audit: PII masked, for everyone, until a staff member holding
+``accounts.view_pii`` reveals one account's (an explicit POST, written to the audit log)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from django import forms
@@ -12,8 +13,13 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.audit import EventType, record_event
 from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
@@ -27,6 +33,15 @@ from accounts.sessions import EndReason, changing_credentials, end_sso_session
 
 VIEW_PII = "accounts.view_pii"
 PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+REVEALED = "admin_pii_revealed"  # in the staff member's session: account id -> until when (epoch seconds)
+REVEAL_SECONDS = 300
+
+
+def pii_revealed(request, user_id) -> bool:
+    """Whether this staff member revealed this account's PII in the last few minutes (an
+    explicit, audited POST): until then even a holder of view_pii sees it masked."""
+    until = request.session.get(REVEALED, {}).get(str(user_id), 0)
+    return request.user.has_perm(VIEW_PII) and until > time.time()
 
 
 class UniqueEmailMixin:
@@ -67,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
-        personal = ("email", "name") if request.user.has_perm(VIEW_PII) else ("masked_email", "masked_name")
+        personal = ("email", "name") if pii_revealed(request, obj.pk) else ("masked_email", "masked_name")
         return (
             (None, {"fields": ("id", *personal, "password")}),
             ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
@@ -118,16 +133,40 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_urls(self):
+        reveal = path(
+            "<path:object_id>/reveal/", self.admin_site.admin_view(self.reveal_view), name="accounts_user_reveal"
+        )
+        return [reveal, *super().get_urls()]
+
+    def reveal_view(self, request, object_id):
+        """POST only, for holders of view_pii: the account's e-mail and name are shown (and
+        editable) for a few minutes, and the reveal is an audit event."""
+        user = self.get_object(request, unquote(object_id))
+        if request.method != "POST" or user is None or not request.user.has_perm(VIEW_PII):
+            raise PermissionDenied
+        record_event(EventType.ADMIN_VIEWED_PII, user=user, actor=request.user, request=request)
+        revealed = {key: until for key, until in request.session.get(REVEALED, {}).items() if until > time.time()}
+        request.session[REVEALED] = {**revealed, str(user.pk): time.time() + REVEAL_SECONDS}
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:accounts_user_change", args=[user.pk])
+        return redirect(back)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            "can_reveal": request.user.has_perm(VIEW_PII) and obj is not None,
+            "revealed": obj is not None and pii_revealed(request, obj.pk),
+        }
         with changing_credentials(request):  # a password or is_active changed here ends the user's sessions
-            response = super().change_view(request, object_id, form_url, extra_context)
-        self._audit_reveal(request, response, object_id)
-        return response
+            return super().change_view(request, object_id, form_url, extra_context)
 
     def user_change_password(self, request, id, form_url=""):
         with changing_credentials(request):
             response = super().user_change_password(request, id, form_url)
-        if isinstance(response, TemplateResponse) and not request.user.has_perm(VIEW_PII):
+        if isinstance(response, TemplateResponse) and not pii_revealed(request, unquote(id)):
             # The page names the account by its username, the e-mail address: masked.
             user = response.context_data["original"]
             masked = MaskedAccount(user)
@@ -135,18 +174,7 @@ class UserAdmin(DjangoUserAdmin):
                 escape(user.get_username()), escape(masked.get_username())
             )
             response.context_data["original"] = masked
-        else:
-            self._audit_reveal(request, response, id)
         return response
-
-    def _audit_reveal(self, request, response, object_id) -> None:
-        if request.method == "GET" and response.status_code == 200 and request.user.has_perm(VIEW_PII):
-            record_event(
-                EventType.ADMIN_VIEWED_PII,
-                user=self.get_object(request, unquote(object_id)),
-                actor=request.user,
-                request=request,
-            )
 
 
 class MaskedAccount:
@@ -189,15 +217,32 @@ admin.site.register(Group, SuperuserOnlyGroupAdmin)
 
 @admin.register(SSOSession)
 class SSOSessionAdmin(admin.ModelAdmin):
-    list_display = ("short_sid", "user", "started_at", "last_used_at", "ended_at", "end_reason", "network_id")
+    list_display = ("short_sid", "account", "device", "started_at", "last_used_at", "ended_at", "end_reason")
     list_filter = ("end_reason", ("ended_at", admin.EmptyFieldListFilter), "started_at")
     readonly_fields = [field.name for field in SSOSession._meta.fields]
     list_select_related = ("user",)
     actions = ["terminate"]
+    search_help_text = "The account's exact email address (case-insensitive), its id, or a sid."
 
     @admin.display(description="sid")
     def short_sid(self, obj):
         return obj.sid[:8]
+
+    @admin.display(description="account")
+    def account(self, obj):
+        return f"{mask_email(obj.user.email)} ({str(obj.user_id)[:8]})"
+
+    def get_search_fields(self, request):
+        return ("sid",)  # only so the admin shows the search box
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(user_id=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.filter(Q(user__email_index=email_index(term)) | Q(sid=term)), False
 
     @admin.action(description="Terminate selected SSO sessions", permissions=["change"])
     def terminate(self, request, queryset):

@@ -46,11 +46,30 @@ def test_change_page_without_view_pii_is_masked_and_writes_no_reveal(staff, user
     assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()
 
 
-def test_view_pii_reveals_and_is_audited(staff, user, password):
-    page = staff_client(staff, password, with_pii=True).get(reverse("admin:accounts_user_change", args=[user.pk]))
-    assert "ada@example.org" in page.content.decode()
+def reveal(browser, user):
+    response = browser.post(reverse("admin:accounts_user_reveal", args=[user.pk]))
+    assert response.status_code == 302, response.status_code
+    return response
+
+
+def test_with_view_pii_the_page_stays_masked_until_an_audited_reveal(staff, user, password):
+    browser = staff_client(staff, password, with_pii=True)
+    change = reverse("admin:accounts_user_change", args=[user.pk])
+    masked = browser.get(change).content.decode()
+    assert "ada@example.org" not in masked and 'id="reveal-pii"' in masked
+    assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()  # looking is not revealing
+    assert browser.get(reverse("admin:accounts_user_reveal", args=[user.pk])).status_code == 403  # never by GET
+    assert reveal(browser, user)["Location"] == change
+    assert "ada@example.org" in browser.get(change).content.decode()
     event = AuditEvent.objects.get(event_type="admin_viewed_pii")
     assert (event.user_id, event.actor_id) == (user.pk, staff.pk)
+
+
+def test_without_view_pii_nothing_can_be_revealed(staff, user, password):
+    browser = staff_client(staff, password)
+    assert browser.post(reverse("admin:accounts_user_reveal", args=[user.pk])).status_code == 403
+    assert 'id="reveal-pii"' not in browser.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+    assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()
 
 
 def test_search_by_exact_email_through_the_blind_index(staff, user, make_user, password):
@@ -66,6 +85,7 @@ def test_search_by_exact_email_through_the_blind_index(staff, user, make_user, p
 def test_admin_edit_to_an_existing_email_is_refused(staff, user, make_user, password):
     other = make_user("taken@example.org")
     browser = staff_client(staff, password, with_pii=True)
+    reveal(browser, user)
     response = browser.post(
         reverse("admin:accounts_user_change", args=[user.pk]),
         {
@@ -140,9 +160,12 @@ def test_the_password_page_masks_the_email_without_view_pii(staff, user, passwor
     assert not AuditEvent.objects.filter(event_type="admin_viewed_pii").exists()
 
 
-def test_the_password_page_with_view_pii_is_audited(staff, user, password):
-    page = staff_client(staff, password, with_pii=True).get(reverse("admin:auth_user_password_change", args=[user.pk]))
-    assert "ada@example.org" in page.content.decode()
+def test_the_password_page_shows_the_email_only_after_a_reveal(staff, user, password):
+    browser = staff_client(staff, password, with_pii=True)
+    password_page = reverse("admin:auth_user_password_change", args=[user.pk])
+    assert "ada@example.org" not in browser.get(password_page).content.decode()
+    reveal(browser, user)
+    assert "ada@example.org" in browser.get(password_page).content.decode()
     assert AuditEvent.objects.get(event_type="admin_viewed_pii").actor_id == staff.pk
 
 
@@ -188,3 +211,22 @@ def test_staff_cannot_manage_groups_or_take_over_a_superuser(staff, make_user, p
     )
     assert refused.status_code == 403
     assert User.objects.get(pk=root.pk).check_password(password)
+
+
+def test_audit_events_read_as_words(staff, user, password):
+    browser = staff_client(staff, password)
+    page = browser.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
+    rows = page.split('id="result_list"')[1].split("</table>")[0]
+    assert "Sign-in" in rows and "login_success" not in rows
+
+
+def test_sso_sessions_are_found_by_the_accounts_email_and_show_it_masked(staff, user, make_user, password):
+    other = make_user("grace@example.org")
+    staff_client(other, password)  # a session of someone else
+    staff_client(user, password)
+    browser = staff_client(staff, password)
+    url = reverse("admin:accounts_ssosession_changelist")
+    found = browser.get(url, {"q": "ADA@example.org"}).content.decode()
+    assert "1 result" in found and "a\u2022\u2022\u2022@e\u2022\u2022\u2022.org" in found
+    assert "ada@example.org" not in found.replace('value="ADA@example.org"', "")
+    assert "0 results" in browser.get(url, {"q": "ada@"}).content.decode()
