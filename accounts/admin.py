@@ -78,6 +78,9 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("-date_joined",)
     readonly_fields = ("id", "last_login", "date_joined", "masked_email", "masked_name")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+    # Plain multiple selects: the admin's two-box widget marks up its icons with ARIA that
+    # browsers' accessibility trees refuse (axe-core: aria-prohibited-attr).
+    filter_horizontal = ()
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

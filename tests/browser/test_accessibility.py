@@ -96,3 +96,36 @@ def test_every_page_passes_axe_without_serious_violations(chromium, marketplace,
 
     assert {label: problems for label, problems in found.items() if problems} == {}
     assert len(found) == 20
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_admin_pages_the_product_changes_pass_axe(chromium, live_server, make_user, password, user, size):
+    staff = make_user("root@example.org", is_staff=True, is_superuser=True)
+    page = chromium.new_context(viewport=size).new_page()
+    page.goto(live_server.url + "/admin/")  # through the IdP's own sign-in page
+    page.fill("input[name=email]", staff.email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(live_server.url + "/admin/")
+    found = {}
+    change = f"/admin/accounts/user/{user.pk}/change/"
+    for path in [
+        "/admin/",
+        "/admin/accounts/user/",
+        change,
+        "/admin/accounts/auditevent/",
+        "/admin/accounts/ssosession/",
+    ]:
+        page.goto(live_server.url + path)
+        found[path] = serious_violations(page)
+    page.goto(live_server.url + change)
+    page.click("#reveal-pii")
+    page.wait_for_url(live_server.url + change)
+    assert user.email in page.content()
+    found[change + " revealed"] = serious_violations(page)
+    if size is DESKTOP:  # the lists fit a 1280 px screen
+        for path in ["/admin/accounts/user/", "/admin/accounts/auditevent/", "/admin/accounts/ssosession/"]:
+            page.goto(live_server.url + path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            found[path + " width"] = [] if width <= size["width"] else [f"{width} px wide"]
+    assert {label: problems for label, problems in found.items() if problems} == {}
