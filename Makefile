@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP) $(NODE_STAMP)
 # BASELINE=REV measures that revision's server in turn with this one.
 bench: $(STAMP)
 	SCALE=$(or $(SCALE),1000) BASELINE=$(BASELINE) $(PY) bench/run.py
+
+# After changing a translatable string: collect them all, translate the new ones in
+# locale/*/LC_MESSAGES/django.po, then run it again to compile.
+messages: $(STAMP)
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache staticfiles

@@ -32,21 +32,22 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from accounts.counting import count_attempt
 from accounts.network import network_id
 from accounts.pii.blind_index import email_index
 
 MESSAGES = {
-    "pair": (
+    "pair": _(
         "Too many failed sign-in attempts to this account from your network. Signing in to it from here "
         "is paused for {minutes} minutes; please try again later."
     ),
-    "network": (
+    "network": _(
         "Too many failed sign-in attempts from your network. Signing in from here is paused for "
         "{minutes} minutes; please try again later."
     ),
-    "account": (
+    "account": _(
         "This account has had many failed sign-in attempts. Please wait a moment (about {seconds} s) "
         "before trying again."
     ),
@@ -72,7 +73,7 @@ def client_description(username, ip_address, user_agent, path_info, request) -> 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     reason, retry_after = getattr(request, "lockout_reason", None) or "pair", getattr(request, "lockout_retry_after", 0)
     cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    message = MESSAGES[reason].format(minutes=cooloff // 60, seconds=max(1, retry_after))
+    message = str(MESSAGES[reason]).format(minutes=cooloff // 60, seconds=max(1, retry_after))
     response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(max(1, retry_after) if reason == "account" else cooloff)
     return response

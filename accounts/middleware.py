@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.oauth.registry import form_action_origins
@@ -100,8 +101,8 @@ class RejectNulBytesMiddleware:
                 request,
                 "error.html",
                 {
-                    "title": "Bad request",
-                    "message": "The request contained characters that are not allowed.",
+                    "title": _("Bad request"),
+                    "message": _("The request contained characters that are not allowed."),
                 },
                 status=400,
             )
@@ -150,8 +151,8 @@ class DatabaseUnavailableMiddleware:
                 request,
                 "error.html",
                 {
-                    "title": "Temporarily unavailable",
-                    "message": "We cannot serve this page right now. Please try again in a moment.",
+                    "title": _("Temporarily unavailable"),
+                    "message": _("We cannot serve this page right now. Please try again in a moment."),
                 },
                 status=503,
             )

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -96,8 +97,8 @@ def register_view(request):
                 request,
                 "error.html",
                 {
-                    "title": "Too many registrations",
-                    "message": "Too many accounts were requested from your network. Please try again in an hour.",
+                    "title": _("Too many registrations"),
+                    "message": _("Too many accounts were requested from your network. Please try again in an hour."),
                 },
                 status=429,
             )
@@ -106,10 +107,10 @@ def register_view(request):
             try:
                 user = register_user(request, email=data["email"], password=data["password"], name=data["name"])
             except EmailAlreadyRegistered:
-                form.add_error("email", "An account with this email address already exists.")
+                form.add_error("email", _("An account with this email address already exists."))
             else:
                 sign_in(request, user, [PASSWORD])
-                messages.success(request, "Your account is ready.")
+                messages.success(request, _("Your account is ready."))
                 return redirect(_safe_next(request))  # back to the site the user came from, if any
         status = 400
     return render(request, "accounts/register.html", {"form": form, **_way_back(request)}, status=status)
@@ -157,7 +158,7 @@ def account_view(request):
 def withdraw_consent_view(request, consent_id: int):
     consent = get_object_or_404(Consent, pk=consent_id, user=request.user)
     withdraw_consent(consent, request=request)
-    messages.success(request, f"{consent.site.name} will ask again before you can continue to it.")
+    messages.success(request, _("%(site)s will ask again before you can continue to it.") % {"site": consent.site.name})
     return redirect("accounts:account")
 
 
@@ -170,7 +171,7 @@ def end_session_view(request, session_id: int):
     if is_current:
         sign_out(request)
         return clear_site_data(render(request, "accounts/logged_out.html"))
-    messages.success(request, "That session has been signed out.")
+    messages.success(request, _("That session has been signed out."))
     return redirect("accounts:account")
 
 
@@ -209,7 +210,7 @@ def password_change_view(request):
             with changing_credentials(request):
                 user = form.save()
             update_session_auth_hash(request, user)
-            messages.success(request, "Your password has been changed; your other sessions were signed out.")
+            messages.success(request, _("Your password has been changed; your other sessions were signed out."))
             return redirect("accounts:account")
         status = 400
     return render(request, "accounts/password_change.html", {"form": form}, status=status)
@@ -220,8 +221,8 @@ def csrf_failure(request, reason=""):
         request,
         "error.html",
         {
-            "title": "This form has expired",
-            "message": "The page was open too long or cookies are blocked. Go back, reload the page and try again.",
+            "title": _("This form has expired"),
+            "message": _("The page was open too long or cookies are blocked. Go back, reload the page and try again."),
         },
         status=403,
     )
@@ -229,21 +230,30 @@ def csrf_failure(request, reason=""):
 
 def bad_request(request, exception=None):
     return render(
-        request, "error.html", {"title": "Bad request", "message": "The request could not be understood."}, status=400
+        request,
+        "error.html",
+        {"title": _("Bad request"), "message": _("The request could not be understood.")},
+        status=400,
     )
 
 
 def permission_denied(request, exception=None):
-    return render(request, "error.html", {"title": "Not allowed", "message": "You may not do that."}, status=403)
+    return render(request, "error.html", {"title": _("Not allowed"), "message": _("You may not do that.")}, status=403)
 
 
 def page_not_found(request, exception=None):
     return render(
-        request, "error.html", {"title": "Page not found", "message": "There is no page at this address."}, status=404
+        request,
+        "error.html",
+        {"title": _("Page not found"), "message": _("There is no page at this address.")},
+        status=404,
     )
 
 
 def server_error(request):
     return render(
-        request, "error.html", {"title": "Something went wrong", "message": "Please try again in a moment."}, status=500
+        request,
+        "error.html",
+        {"title": _("Something went wrong"), "message": _("Please try again in a moment.")},
+        status=500,
     )

@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from marketplace_demo import views
 from marketplace_demo.api import MyItemsView
 from ui import views as ui_views
 
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switch on every page
     path("", views.catalogue, name="catalogue"),
     path("theme.css", views.theme_css, name="theme"),
     path("favicon.ico", ui_views.favicon),

@@ -12,6 +12,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -82,7 +84,7 @@ def mine(request):
         return redirect("/login/?next=/mine/")
     token = oidc.access_token(request)  # refreshed quietly; None if the IdP refused
     if token is None:
-        return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
+        return _message(request, _("You were signed out"), _("Your sign-in has ended. Sign in again to continue."))
     profile = None
     try:
         response = requests.get(
@@ -90,7 +92,7 @@ def mine(request):
         )
         if response.status_code == 401:
             oidc.sign_out_locally(request)
-            return _message(request, "You were signed out", "Your sign-in has ended. Sign in again to continue.")
+            return _message(request, _("You were signed out"), _("Your sign-in has ended. Sign in again to continue."))
         if response.ok:
             profile = response.json()
     except requests.RequestException:
@@ -109,10 +111,16 @@ def login(request):
         target = "/"  # signing in from the signed-out page leads into the site, not back to "signed out"
     request.session[NEXT_KEY] = target
     try:
-        return oidc.idp.authorize_redirect(request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/")
+        # OIDC Core 3.1.2.1: the IdP's pages in the language the user reads this site in.
+        return oidc.idp.authorize_redirect(
+            request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/", ui_locales=get_language()
+        )
     except (requests.RequestException, ValueError, KeyError):
         return _message(
-            request, "Sign-in is unavailable", "The sign-in service cannot be reached. Try again in a moment.", 502
+            request,
+            _("Sign-in is unavailable"),
+            _("The sign-in service cannot be reached. Try again in a moment."),
+            502,
         )
 
 
@@ -125,10 +133,14 @@ def callback(request):
         oidc.sign_in(request, token)
     except OAuthError as error:
         if error.error == "access_denied":
-            return _message(request, "Sign-in cancelled", "You chose not to continue. You are not signed in.", 400)
+            return _message(
+                request, _("Sign-in cancelled"), _("You chose not to continue. You are not signed in."), 400
+            )
         if isinstance(error, MismatchingStateError):
-            return _message(request, "This sign-in link has expired", "Start again from the Sign in button.", 400)
-        return _message(request, "Sign-in failed", "The sign-in could not be completed. You are not signed in.", 400)
+            return _message(request, _("This sign-in link has expired"), _("Start again from the Sign in button."), 400)
+        return _message(
+            request, _("Sign-in failed"), _("The sign-in could not be completed. You are not signed in."), 400
+        )
     except (requests.RequestException, oidc.SignInFailed, ValueError, KeyError) as error:
         logger.info("sign-in failed: %s", type(error).__name__)
         return _message(
@@ -162,7 +174,9 @@ def logout(request):
 
 @require_GET
 def signed_out(request):
-    return _message(request, "You are signed out", "You are signed out of this site and of the identity provider.")
+    return _message(
+        request, _("You are signed out"), _("You are signed out of this site and of the identity provider.")
+    )
 
 
 @csrf_exempt
@@ -180,17 +194,17 @@ def backchannel_logout(request):
 
 
 def bad_request(request, exception=None):
-    return _message(request, "Bad request", "The request could not be understood.", 400)
+    return _message(request, _("Bad request"), _("The request could not be understood."), 400)
 
 
 def page_not_found(request, exception=None):
-    return _message(request, "Page not found", "There is no page at this address.", 404)
+    return _message(request, _("Page not found"), _("There is no page at this address."), 404)
 
 
 def server_error(request):
     return render(
         request,
         "marketplace/message.html",
-        {"title": "Something went wrong", "message": "Please try again in a moment."},
+        {"title": _("Something went wrong"), "message": _("Please try again in a moment.")},
         status=500,
     )

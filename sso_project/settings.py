@@ -13,6 +13,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy
+
 from sso_project.env import ConfigError, database_from_url, env_bool, env_float, env_int, env_list
 from sso_project.keys import KeySource
 
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "accounts.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switch's cookie, else Accept-Language (and ui_locales, accounts.oauth.views).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -307,6 +311,11 @@ STORAGES = {
     },
 }
 LANGUAGE_CODE = "en"
+# Every page in English, German and Spanish; locale/ is shared with the partner sites.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -333,12 +342,12 @@ SSO = {
     "LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
     "JWT_LEEWAY": timedelta(seconds=30),
     "DEVICE_SECRET_LIFETIME": timedelta(days=DEVICE_SECRET_DAYS),
-    "SCOPES": {
-        "openid": "Sign you in",
-        "profile": "See your name",
-        "email": "See your email address",
-        "offline_access": "Keep you signed in",
-        "device_sso": "Sign you in to its other apps on this device",
+    "SCOPES": {  # what the consent page says each allows, translated where shown
+        "openid": gettext_lazy("Sign you in"),
+        "profile": gettext_lazy("See your name"),
+        "email": gettext_lazy("See your email address"),
+        "offline_access": gettext_lazy("Keep you signed in"),
+        "device_sso": gettext_lazy("Sign you in to its other apps on this device"),
     },
     "NETWORK_ID_IPV4_PREFIX": 24,
     "NETWORK_ID_IPV6_PREFIX": 48,

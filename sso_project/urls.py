@@ -10,6 +10,7 @@ admin.site.site_header = f"{settings.SSO_BRAND_NAME}: user audit"
 admin.site.site_title = f"{settings.SSO_BRAND_NAME} admin"
 
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switch on every page
     path("", account_views.home, name="home"),
     path("theme.css", account_views.theme, name="theme"),
     path("favicon.ico", ui_views.favicon),

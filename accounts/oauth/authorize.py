@@ -17,6 +17,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 
 from accounts import store
 from accounts.audit import EventType, record_event
@@ -65,19 +67,22 @@ class AuthorizationRequest:
     code_challenge: str
     prompt: frozenset[str]
     max_age: int | None
+    ui_locales: str = ""  # OIDC Core 3.1.2.1: the user's preferred languages, space-separated tags
 
     @classmethod
     def parse(cls, params: QueryDict) -> "AuthorizationRequest":
         for name in ("client_id", "redirect_uri"):
             if len(params.getlist(name)) > 1:
-                raise AuthorizationPageError(f"The parameter {name} was sent more than once.")
+                raise AuthorizationPageError(_("The parameter %(name)s was sent more than once.") % {"name": name})
         client_id = params.get("client_id", "")
         site = active_site(client_id)
         if site is None:
-            raise AuthorizationPageError("The site that sent you here is not registered with us.")
+            raise AuthorizationPageError(_("The site that sent you here is not registered with us."))
         redirect_uri = params.get("redirect_uri", "")
         if redirect_uri not in site.redirect_uris:
-            raise AuthorizationPageError(f"{site.name} asked to send you to an address it has not registered.")
+            raise AuthorizationPageError(
+                _("%(site)s asked to send you to an address it has not registered.") % {"site": site.name}
+            )
 
         draft = cls(site, redirect_uri, (), params.get("state", ""), "", "", frozenset(), None)
         fail = lambda error, description: AuthorizationRedirectError(draft, error, description)  # noqa: E731
@@ -110,7 +115,19 @@ class AuthorizationRequest:
         nonce = params.get("nonce", "")
         if len(nonce) > 255 or len(draft.state) > 2048:
             raise fail("invalid_request", "nonce or state is too long")
-        return cls(site, redirect_uri, scopes, draft.state, nonce, params["code_challenge"], prompt, max_age)
+        ui_locales = " ".join(params.get("ui_locales", "").split()[:10])[:200]
+        return cls(
+            site, redirect_uri, scopes, draft.state, nonce, params["code_challenge"], prompt, max_age, ui_locales
+        )
+
+    def language(self) -> str | None:
+        """The first of ``ui_locales`` this provider speaks (``de-CH`` is German), if any."""
+        for tag in self.ui_locales.split():
+            try:
+                return get_supported_language_variant(tag)
+            except LookupError:
+                continue
+        return None
 
     def redirect_with(self, values: dict[str, str]) -> str:
         values = {**values, "iss": sso_settings().issuer}
@@ -137,7 +154,13 @@ class AuthorizationRequest:
         done = {"login", "select_account"} if authenticated else {"select_account"} if account_chosen else set()
         prompt = self.prompt - done
         max_age = "" if self.max_age is None or authenticated else str(self.max_age)
-        optional = {"state": self.state, "nonce": self.nonce, "prompt": " ".join(sorted(prompt)), "max_age": max_age}
+        optional = {
+            "state": self.state,
+            "nonce": self.nonce,
+            "prompt": " ".join(sorted(prompt)),
+            "max_age": max_age,
+            "ui_locales": self.ui_locales,
+        }
         params.update({name: value for name, value in optional.items() if value})
         return params
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.conf import sso_settings
@@ -45,6 +46,7 @@ def provider_metadata() -> dict[str, object]:
             "name",
         ],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "ui_locales_supported": [code for code, _ in settings.LANGUAGES],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

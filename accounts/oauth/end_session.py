@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from accounts.models import PartnerSite, SSOSession
 from accounts.oauth.registry import active_site
@@ -31,16 +32,16 @@ class EndSessionRequest:
         raw_hint = params.get("id_token_hint", "")
         claims = read_id_token_hint(raw_hint) if raw_hint else None
         if raw_hint and claims is None:
-            raise EndSessionError("The sign-out request carries an ID token we did not issue.")
+            raise EndSessionError(_("The sign-out request carries an ID token we did not issue."))
         client_id = params.get("client_id", "")
         hint_client = claims.get("aud") if claims else None
         if client_id and hint_client and client_id != hint_client:
-            raise EndSessionError("client_id does not match the ID token.")
+            raise EndSessionError(_("client_id does not match the ID token."))
         client_id = client_id or hint_client or ""
         site = active_site(client_id)
         redirect_uri = params.get("post_logout_redirect_uri", "")
         if redirect_uri and (site is None or redirect_uri not in site.post_logout_redirect_uris):
-            raise EndSessionError("The address to return to after signing out is not registered for this site.")
+            raise EndSessionError(_("The address to return to after signing out is not registered for this site."))
         return cls(site, claims, redirect_uri, params.get("state", ""), raw_hint)
 
     def confirmed_for(self, sso_session: SSOSession, *, posted: bool) -> bool:

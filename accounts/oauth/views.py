@@ -3,11 +3,14 @@ The token, revocation and introspection endpoints are DRF views (``token_endpoin
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -56,11 +59,28 @@ def authorize(request) -> HttpResponse:
         areq = AuthorizationRequest.parse(params)
     except AuthorizationPageError as error:
         return render(
-            request, "error.html", {"title": "This sign-in link is not valid", "message": str(error)}, status=400
+            request, "error.html", {"title": _("This sign-in link is not valid"), "message": str(error)}, status=400
         )
     except AuthorizationRedirectError as error:
         return redirect(error.url)
+    language = areq.language()
+    if language is None:
+        return _authorize(request, areq)
+    # ui_locales: this page, and those that follow (sign-in, consent), in that language.
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response = _authorize(request, areq)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
 
+
+def _authorize(request, areq: AuthorizationRequest) -> HttpResponse:
     sso_session = active_sso_session(request)
     if needs_login(areq, sso_session):
         if "none" in areq.prompt:
@@ -125,7 +145,7 @@ def end_session(request) -> HttpResponse:
         logout_request = EndSessionRequest.parse(params)
     except EndSessionError as error:
         return render(
-            request, "error.html", {"title": "This sign-out link is not valid", "message": str(error)}, status=400
+            request, "error.html", {"title": _("This sign-out link is not valid"), "message": str(error)}, status=400
         )
     sso_session = active_sso_session(request)
     if sso_session is not None and not logout_request.confirmed_for(sso_session, posted=request.method == "POST"):

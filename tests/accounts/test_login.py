@@ -13,7 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.forms import INVALID_LOGIN
+from accounts.forms import INVALID_LOGIN as _INVALID_LOGIN
+
+INVALID_LOGIN = str(_INVALID_LOGIN)  # in English, the test client's language
 from accounts.models import AuditEvent, SSOSession, User
 from accounts.session_engines import stored_key
 

@@ -148,3 +148,12 @@ def test_a_browser_signed_out_elsewhere_is_told_so_once(marketplace):
     assert "You were signed out" in first.text and 'id="sign-in"' in first.text
     second = browser.get(f"{marketplace.url}/", timeout=10)
     assert "You were signed out" not in second.text  # told once
+
+
+def test_the_partner_passes_the_users_language_on_to_the_identity_provider(marketplace):
+    response = requests.get(
+        f"{marketplace.url}/login/", headers={"Accept-Language": "de"}, allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 302 and "ui_locales=de" in response.headers["Location"]
+    page = requests.get(f"{marketplace.url}/", headers={"Accept-Language": "es"}, timeout=10).text
+    assert '<html lang="es">' in page and "Iniciar sesión" in page
