@@ -123,6 +123,10 @@ def test_the_admin_pages_the_product_changes_pass_axe(chromium, live_server, mak
     page.wait_for_url(live_server.url + change)
     assert user.email in page.content()
     found[change + " revealed"] = serious_violations(page)
+    page.fill("input[name=email]", "not an address")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".errornote")
+    found[change + " with errors"] = serious_violations(page)
     if size is DESKTOP:  # the lists fit a 1280 px screen
         for path in ["/admin/accounts/user/", "/admin/accounts/auditevent/", "/admin/accounts/ssosession/"]:
             page.goto(live_server.url + path)
