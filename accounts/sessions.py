@@ -23,7 +23,7 @@ from accounts import store
 from accounts.audit import EventType, record_event
 from accounts.devices import describe_device
 from accounts.joined_rows import JoinedRead, Part
-from accounts.models import PartnerSite, SessionSite, SSOSession, User
+from accounts.models import SSOSession, User
 from accounts.network import network_id
 from accounts.oauth import backchannel, denylist
 
@@ -196,9 +196,3 @@ def live_sso_session(sid: str) -> SSOSession | None:
         SSOSession.objects.filter(pk=session.pk).update(last_used_at=now)
         session.last_used_at = now
     return session
-
-
-def link_session_to_site(sso_session: SSOSession, site: PartnerSite) -> None:
-    """Record that the session signed in to the site (it is told at logout): one
-    idempotent INSERT ... ON CONFLICT DO NOTHING, not a read then a write."""
-    SessionSite.objects.bulk_create([SessionSite(sso_session=sso_session, site=site)], ignore_conflicts=True)

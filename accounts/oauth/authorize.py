@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 from accounts import store
 from accounts.audit import EventType, record_event
 from accounts.conf import sso_settings
-from accounts.models import AuthorizationCode, Consent, PartnerSite, SSOSession, token_digest
+from accounts.models import Consent, PartnerSite, SSOSession, token_digest
 from accounts.oauth.registry import active_site
-from accounts.sessions import link_session_to_site
 from accounts.site_grants import GrantEndReason, end_site_grant
 
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
@@ -217,11 +216,14 @@ def withdraw_consent(consent: Consent, request=None) -> None:
         consent.delete()
 
 
-def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession) -> str | None:
-    """The redirect carrying a new code, or None (and nothing written) while the
-    user has still to consent: the silent-SSO path of the authorization endpoint,
-    one write on PostgreSQL (accounts.store)."""
-    if "consent" in areq.prompt:
+def issue_code_if_consented(
+    areq: AuthorizationRequest, sso_session: SSOSession, *, just_allowed: bool = False
+) -> str | None:
+    """The redirect carrying a new single-use code (stored as a digest, valid for a
+    minute), or None (and nothing written) while the user has still to consent; one
+    write on PostgreSQL (accounts.store). ``just_allowed``: the user allowed the site
+    on the consent page a moment ago, which is what ``prompt=consent`` asked for."""
+    if "consent" in areq.prompt and not just_allowed:
         return None
     code, now = secrets.token_urlsafe(32), timezone.now()
     written = store.current().insert_code_if_consented(
@@ -238,27 +240,3 @@ def issue_code_if_consented(areq: AuthorizationRequest, sso_session: SSOSession)
         )
     )
     return areq.redirect_with({"code": code}) if written.ok else None
-
-
-def issue_authorization_code(areq: AuthorizationRequest, sso_session: SSOSession) -> str:
-    """A single-use code, stored as a SHA-256 digest, valid for 60 seconds."""
-    code = secrets.token_urlsafe(32)
-    now = timezone.now()
-    # The link first, on its own: should the code's insert then fail, the site is
-    # merely told at logout about a session that did not reach it, which is harmless;
-    # so the two need no transaction (two more round trips).
-    link_session_to_site(sso_session, areq.site)
-    AuthorizationCode.objects.create(
-        code_hash=token_digest(code),
-        site=areq.site,
-        user=sso_session.user,
-        sso_session=sso_session,
-        redirect_uri=areq.redirect_uri,
-        scope=" ".join(areq.scopes),
-        nonce=areq.nonce,
-        code_challenge=areq.code_challenge,
-        auth_time=sso_session.auth_time,
-        created_at=now,
-        expires_at=now + sso_settings().authorization_code_lifetime,
-    )
-    return areq.redirect_with({"code": code})

@@ -22,7 +22,6 @@ from accounts.oauth.authorize import (
     AuthorizationRedirectError,
     AuthorizationRequest,
     grant_consent,
-    issue_authorization_code,
     issue_code_if_consented,
     needs_login,
 )
@@ -105,7 +104,11 @@ def _authorize(request, areq: AuthorizationRequest) -> HttpResponse:
     if request.method == "POST":  # the consent form
         if request.POST.get("decision") == "allow":
             grant_consent(areq, sso_session, request)
-            return redirect(issue_authorization_code(areq, sso_session))
+            with_code = issue_code_if_consented(areq, sso_session, just_allowed=True)
+            # None only if the consent was withdrawn in the same instant, elsewhere.
+            return redirect(
+                with_code or areq.redirect_with({"error": "access_denied", "error_description": "The user declined."})
+            )
         return redirect(areq.redirect_with({"error": "access_denied", "error_description": "The user declined."}))
 
     with_code = issue_code_if_consented(areq, sso_session)
