@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.oauth.registry import form_action_origins
+from accounts.pages import error_page
 from accounts.sessions import current_sid, live_sso_session
 
 logger = logging.getLogger("accounts")
@@ -97,14 +97,8 @@ class RejectNulBytesMiddleware:
         if self._has_nul(request):
             if request.path.startswith(self.MACHINE_PATHS):
                 return oauth_error_response(invalid_request("Parameters must not contain NUL characters."))
-            return render(
-                request,
-                "error.html",
-                {
-                    "title": _("Bad request"),
-                    "message": _("The request contained characters that are not allowed."),
-                },
-                status=400,
+            return error_page(
+                request, _("Bad request"), _("The request contained characters that are not allowed."), 400
             )
         return self.get_response(request)
 
@@ -147,14 +141,11 @@ class DatabaseUnavailableMiddleware:
                 )
             )
         else:
-            response = render(
+            response = error_page(
                 request,
-                "error.html",
-                {
-                    "title": _("Temporarily unavailable"),
-                    "message": _("We cannot serve this page right now. Please try again in a moment."),
-                },
-                status=503,
+                _("Temporarily unavailable"),
+                _("We cannot serve this page right now. Please try again in a moment."),
+                503,
             )
         response["Retry-After"] = "5"
         return response

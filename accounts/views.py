@@ -21,6 +21,7 @@ from accounts.models import Consent, SessionSite, SSOSession
 from accounts.oauth.authorize import withdraw_consent
 from accounts.oauth.errors import clear_site_data
 from accounts.oauth.registry import active_site
+from accounts.pages import error_page
 from accounts.registration import EmailAlreadyRegistered, register_user, registration_throttled
 from accounts.sessions import EndReason, changing_credentials, current_sid, end_sso_session, end_user_sessions
 from accounts.sign_in import PASSWORD, sign_in, sign_out
@@ -93,14 +94,11 @@ def register_view(request):
         return _already_signed_in(request, "accounts/register.html")
     if request.method == "POST":
         if registration_throttled(request):
-            return render(
+            return error_page(
                 request,
-                "error.html",
-                {
-                    "title": _("Too many registrations"),
-                    "message": _("Too many accounts were requested from your network. Please try again in an hour."),
-                },
-                status=429,
+                _("Too many registrations"),
+                _("Too many accounts were requested from your network. Please try again in an hour."),
+                429,
             )
         if form.is_valid():
             data = form.cleaned_data
@@ -217,43 +215,25 @@ def password_change_view(request):
 
 
 def csrf_failure(request, reason=""):
-    return render(
+    return error_page(
         request,
-        "error.html",
-        {
-            "title": _("This form has expired"),
-            "message": _("The page was open too long or cookies are blocked. Go back, reload the page and try again."),
-        },
-        status=403,
+        _("This form has expired"),
+        _("The page was open too long or cookies are blocked. Go back, reload the page and try again."),
+        403,
     )
 
 
 def bad_request(request, exception=None):
-    return render(
-        request,
-        "error.html",
-        {"title": _("Bad request"), "message": _("The request could not be understood.")},
-        status=400,
-    )
+    return error_page(request, _("Bad request"), _("The request could not be understood."), 400)
 
 
 def permission_denied(request, exception=None):
-    return render(request, "error.html", {"title": _("Not allowed"), "message": _("You may not do that.")}, status=403)
+    return error_page(request, _("Not allowed"), _("You may not do that."), 403)
 
 
 def page_not_found(request, exception=None):
-    return render(
-        request,
-        "error.html",
-        {"title": _("Page not found"), "message": _("There is no page at this address.")},
-        status=404,
-    )
+    return error_page(request, _("Page not found"), _("There is no page at this address."), 404)
 
 
 def server_error(request):
-    return render(
-        request,
-        "error.html",
-        {"title": _("Something went wrong"), "message": _("Please try again in a moment.")},
-        status=500,
-    )
+    return error_page(request, _("Something went wrong"), _("Please try again in a moment."), 500)

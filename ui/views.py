@@ -1,5 +1,8 @@
+from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.views.generic import RedirectView
 
-# Browsers ask every site for /favicon.ico whatever the page declares.
-favicon = RedirectView.as_view(url=static("ui/favicon.svg"), permanent=False)
+
+def favicon(request):
+    """Browsers ask every site for /favicon.ico whatever the page declares. The static
+    URL is resolved per request, as the pages do, not when the URLs are imported."""
+    return redirect(static("ui/favicon.svg"))

@@ -30,6 +30,7 @@ from accounts.oauth.discovery import provider_metadata
 from accounts.oauth.end_session import EndSessionError, EndSessionRequest
 from accounts.oauth.errors import clear_site_data, no_store
 from accounts.oauth.keyring import signing_keyring
+from accounts.pages import error_page
 from accounts.sessions import active_sso_session
 from accounts.sign_in import sign_out
 
@@ -57,9 +58,7 @@ def authorize(request) -> HttpResponse:
     try:
         areq = AuthorizationRequest.parse(params)
     except AuthorizationPageError as error:
-        return render(
-            request, "error.html", {"title": _("This sign-in link is not valid"), "message": str(error)}, status=400
-        )
+        return error_page(request, _("This sign-in link is not valid"), str(error), 400)
     except AuthorizationRedirectError as error:
         return redirect(error.url)
     language = areq.language()
@@ -147,9 +146,7 @@ def end_session(request) -> HttpResponse:
     try:
         logout_request = EndSessionRequest.parse(params)
     except EndSessionError as error:
-        return render(
-            request, "error.html", {"title": _("This sign-out link is not valid"), "message": str(error)}, status=400
-        )
+        return error_page(request, _("This sign-out link is not valid"), str(error), 400)
     sso_session = active_sso_session(request)
     if sso_session is not None and not logout_request.confirmed_for(sso_session, posted=request.method == "POST"):
         return render(
