@@ -76,7 +76,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ()  # custom: exact email through the blind index, or the account id
     search_help_text = "Exact email address (case-insensitive) or account id."
     ordering = ("-date_joined",)
-    readonly_fields = ("id", "last_login", "date_joined", "masked_email", "masked_name")
+    readonly_fields = ("id", "last_login", "date_joined", "email_verified_at", "masked_email", "masked_name")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
     # Plain multiple selects: the admin's two-box widget marks up its icons with ARIA that
     # browsers' accessibility trees refuse (axe-core: aria-prohibited-attr).
@@ -89,8 +89,13 @@ class UserAdmin(DjangoUserAdmin):
         return (
             (None, {"fields": ("id", *personal, "password")}),
             ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-            ("Dates", {"fields": ("last_login", "date_joined")}),
+            ("Dates", {"fields": ("last_login", "date_joined", "email_verified_at")}),
         )
+
+    def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            obj.email_verified_at = None  # an address typed by staff is not proved by its owner
+        super().save_model(request, obj, form, change)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.pii.blind_index import email_index
 from accounts.validators import reject_control_characters
 from ui.forms import DesignedForm, FocusFirstError
 
@@ -74,3 +76,65 @@ class RegistrationForm(DesignedForm):
 
 class PasswordChange(FocusFirstError, PasswordChangeForm):
     pass
+
+
+class PasswordResetRequestForm(DesignedForm):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        validators=[reject_control_characters],
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class NewPassword(FocusFirstError, SetPasswordForm):
+    """A new password under the same validators as at registration (reset link), and
+    no longer than the sign-in form takes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.max_length = 4096
+            field.validators.append(MaxLengthValidator(4096))
+
+
+class EmailChangeForm(DesignedForm):
+    email = forms.EmailField(
+        label=_("New email address"),
+        max_length=254,
+        validators=[reject_control_characters],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Your current password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request, self.user = request, request.user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        # Through authenticate, so wrong guesses count towards the lockout as at sign-in.
+        password = self.cleaned_data["password"]
+        if authenticate(self.request, email=self.user.email, password=password) is None:
+            raise forms.ValidationError(_("Your current password was not entered correctly."))
+        return password
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email_index(email) == self.user.email_index:
+            raise forms.ValidationError(_("This is already your address."))
+        return email
+
+
+class NameForm(DesignedForm):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=150,
+        required=False,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )

@@ -162,3 +162,14 @@ class PairLockoutHandler(AxesCacheHandler):
         counters = Counters.of(request, get_credentials(user.get_username()))
         if counters.pair and getattr(request, "lockout_pair_seen", True):
             self.cache.delete(counters.pair)
+
+
+def clear_account_counters(request: HttpRequest, user) -> None:
+    """After the owner proved the mailbox (a password reset): the account's failures
+    from everywhere, its delay, and its lock from the network the reset came from
+    go. A lock of the account from another network (an attacker's) runs out on its own."""
+    from axes.helpers import get_cache
+
+    account = email_index(user.email)
+    network = network_id(request)
+    get_cache().delete_many([_key("account", account), _key("slow", account), _key("pair", account, network)])

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accounts import views
+from accounts import mail_views, views
+from accounts.mail import demo
 
 app_name = "accounts"
 
@@ -11,6 +12,15 @@ urlpatterns = [
     path("register/", views.register_view, name="register"),
     path("account/", views.account_view, name="account"),
     path("account/password/", views.password_change_view, name="password_change"),
+    path("account/email/", mail_views.email_change_view, name="email_change"),
+    path("account/name/", mail_views.name_change_view, name="name_change"),
+    path("account/verify/", mail_views.resend_verification_view, name="resend_verification"),
+    path("password/forgot/", mail_views.password_reset_view, name="password_reset"),
+    # Mailed links: /link/<purpose>/<token>/, a shape accounts.mail.redaction keeps out of logs.
+    path("link/verify/<str:token>/", mail_views.verify_email_view, name="verify_email"),
+    path("link/reset/<str:token>/", mail_views.password_reset_confirm_view, name="password_reset_confirm"),
+    path("link/email/<str:token>/", mail_views.email_change_confirm_view, name="email_change_confirm"),
+    path("demo/mail/", demo.mailbox, name="demo_mailbox"),
     path("account/sessions/<int:session_id>/end/", views.end_session_view, name="end_session"),
     path("account/sessions/end-all/", views.end_all_sessions_view, name="end_all_sessions"),
     path("account/consents/<int:consent_id>/withdraw/", views.withdraw_consent_view, name="withdraw_consent"),

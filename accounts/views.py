@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,27 +17,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.conf import sso_settings
 from accounts.forms import INVALID_LOGIN, LoginForm, PasswordChange, RegistrationForm
+from accounts.mail import MailNotSent
+from accounts.mail.throttle import mail_throttled
+from accounts.mail_views import mail_not_sent, too_much_mail
 from accounts.models import Consent, SessionSite, SSOSession
 from accounts.oauth.authorize import withdraw_consent
 from accounts.oauth.errors import clear_site_data
 from accounts.oauth.registry import active_site
-from accounts.pages import error_page
-from accounts.registration import EmailAlreadyRegistered, register_user, registration_throttled
+from accounts.pages import error_page, safe_next
+from accounts.registration import register, registration_throttled
 from accounts.sessions import EndReason, changing_credentials, current_sid, end_sso_session, end_user_sessions
 from accounts.sign_in import PASSWORD, sign_in, sign_out
 from ui.theme import theme_css
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("accounts:account")
-
-
 def admin_login(request):
     """The console signs in where everyone does (sessions, lock-out, audit), then goes back."""
-    target = _safe_next(request) if request.GET.get("next") else reverse("admin:index")
+    target = safe_next(request) if request.GET.get("next") else reverse("admin:index")
     return redirect(reverse("accounts:login") + "?" + urlencode({"next": target}))
 
 
@@ -63,7 +59,7 @@ def login_view(request):
             user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             if user is not None:
                 sign_in(request, user, [PASSWORD])
-                return redirect(_safe_next(request))
+                return redirect(safe_next(request))
             form.add_error(None, INVALID_LOGIN)
         status = 400
     return render(request, "accounts/login.html", {"form": form, **_way_back(request)}, status=status)
@@ -78,7 +74,7 @@ def _already_signed_in(request, template: str):
 def _way_back(request) -> dict:
     """Where the user came from and returns to, kept across every step of signing in
     or registering (a wrong password, the switch to "Create one")."""
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     site = active_site(request.POST.get("client_id") or request.GET.get("client_id"))
     query = {"next": next_url, **({"client_id": site.client_id} if site else {})}
     return {"next": next_url, "site": site, "way_back": urlencode(query)}
@@ -102,14 +98,14 @@ def register_view(request):
             )
         if form.is_valid():
             data = form.cleaned_data
+            if mail_throttled(request, data["email"]):
+                return too_much_mail(request)
             try:
-                user = register_user(request, email=data["email"], password=data["password"], name=data["name"])
-            except EmailAlreadyRegistered:
-                form.add_error("email", _("An account with this email address already exists."))
-            else:
-                sign_in(request, user, [PASSWORD])
-                messages.success(request, _("Your account is ready."))
-                return redirect(_safe_next(request))  # back to the site the user came from, if any
+                register(request, email=data["email"], password=data["password"], name=data["name"])
+            except MailNotSent:
+                return mail_not_sent(request)
+            # The same page whether the address was new or taken (its owner got a message).
+            return render(request, "accounts/check_inbox.html", {"email": data["email"], **_way_back(request)})
         status = 400
     return render(request, "accounts/register.html", {"form": form, **_way_back(request)}, status=status)
 

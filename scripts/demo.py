@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 IDP = "http://localhost:8000"
+MAILBOX = ROOT / ".demo-mail"
 PARTNERS = [
     {
         "PARTNER_CLIENT_ID": "marketplace",
@@ -75,6 +76,8 @@ def set_up() -> None:
     os.environ.pop("DATABASE_URL", None)  # the demo always runs on the embedded SQLite default
     os.environ.setdefault("DJANGO_DEBUG", "true")  # production is the default; the demo is development
     os.environ.setdefault("DJANGO_DEBUG_PAGES", "false")  # ...with the product's own error pages
+    # No mail server needed: messages are printed and kept for the mailbox page (accounts.mail.demo).
+    os.environ.setdefault("EMAIL_URL", f"demo://{MAILBOX}")
     manage("migrate", "--noinput", "-v0")
     credentials = manage("ensure_demo_user", capture=True)
     for partner in PARTNERS:
@@ -138,7 +141,7 @@ def main() -> None:
     urls = [f"{IDP}/login/", *(partner["PARTNER_BASE_URL"] + "/" for partner in PARTNERS)]
     ready = wait_until_answering(urls)
     print("\n" + "=" * 72)
-    print(f"Identity provider: {IDP}  (admin console: {IDP}/admin/)")
+    print(f"Identity provider: {IDP}  (admin console: {IDP}/admin/, the demo's mail: {IDP}/demo/mail/)")
     for partner in PARTNERS:
         print(f"{partner['PARTNER_NAME']}: {partner['PARTNER_BASE_URL']}")
     print(credentials, end="")

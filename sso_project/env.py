@@ -116,3 +116,50 @@ def database_from_url(url: str, base_dir: Path) -> dict:
             "CONN_HEALTH_CHECKS": env_bool("DATABASE_HEALTH_CHECKS", False),
         }
     raise ConfigError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:// or postgres://)")
+
+
+def email_from_url(url: str) -> dict:
+    """Translate an EMAIL_URL into Django's EMAIL_* settings.
+
+    ``smtp://user:password@host:587?tls=1`` (STARTTLS), ``smtps://...:465``
+    (TLS from the first byte), ``?timeout=10`` (seconds, default 10: a mail
+    server that hangs must not hold a request for long); ``demo:///folder``
+    is the demo's mailbox (accounts.mail.demo, development only).
+    """
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - {"tls", "ssl", "timeout"})
+    if unknown:
+        raise ConfigError(f"EMAIL_URL option {unknown[0]!r} is not supported (use tls, ssl, timeout)")
+    if parts.scheme == "demo":
+        return {"EMAIL_BACKEND": "accounts.mail.demo.DemoMailBackend", "DEMO_MAILBOX_DIR": Path(unquote(parts.path))}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ConfigError(f"EMAIL_URL scheme {parts.scheme!r} is not supported (use smtp:// or smtps://)")
+    if not parts.hostname:
+        raise ConfigError("EMAIL_URL must name the mail server's host")
+    flags = {}
+    for name in ("tls", "ssl"):
+        raw = query.get(name, "0").strip().lower()
+        if raw not in TRUE_WORDS | FALSE_WORDS:
+            raise ConfigError(f"EMAIL_URL option {name} must be 0 or 1, not {raw!r}")
+        flags[name] = raw in TRUE_WORDS
+    use_ssl = parts.scheme == "smtps" or flags["ssl"]
+    if use_ssl and flags["tls"]:
+        raise ConfigError("EMAIL_URL: choose tls (STARTTLS) or ssl, not both")
+    try:
+        timeout = float(query.get("timeout", "10"))
+        port = parts.port
+    except ValueError:
+        raise ConfigError("EMAIL_URL has a malformed port or timeout") from None
+    if not timeout > 0:
+        raise ConfigError("EMAIL_URL timeout must be more than 0 seconds")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if flags["tls"] else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": flags["tls"],
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout,
+    }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy
 
-from sso_project.env import ConfigError, database_from_url, env_bool, env_float, env_int, env_list
+from sso_project.env import ConfigError, database_from_url, email_from_url, env_bool, env_float, env_int, env_list
 from sso_project.keys import KeySource
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +49,24 @@ try:
     PAIRWISE_SUBJECT_KEY = keys.secret("PAIRWISE_SUBJECT_KEY", "pairwise-subject.key")
     SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
     DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", BASE_DIR)}
+    # Mail (accounts.mail): a production IdP without a mail server could not verify an
+    # address or let anyone back in, so it refuses to start without one.
+    EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", 24, minimum=1)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 30, minimum=1)
+    MAIL_PER_ACCOUNT_PER_HOUR = env_int("MAIL_PER_ACCOUNT_PER_HOUR", 5, minimum=1)
+    MAIL_PER_NETWORK_PER_HOUR = env_int("MAIL_PER_NETWORK_PER_HOUR", 30, minimum=1)
+    EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+    DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "").strip()
+    if not DEVELOPMENT and not (EMAIL_URL and DEFAULT_FROM_EMAIL):
+        raise ConfigError("EMAIL_URL and EMAIL_FROM are required (the mail server and the sender address)")
+    DEMO_MAILBOX_DIR = None
+    if EMAIL_URL:
+        globals().update(email_from_url(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, ... (DEMO_MAILBOX_DIR)
+    else:
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # development: printed
+    if DEMO_MAILBOX_DIR is not None and not DEVELOPMENT:
+        raise ConfigError("EMAIL_URL demo:// is the demo's mailbox, for development only")
+    DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "Tessera <no-reply@localhost>"
 except ConfigError as error:
     # One line, no traceback: the operator needs the fix, not our stack.
     raise SystemExit(f"configuration error: {error}") from None
@@ -321,11 +339,27 @@ USE_I18N = True
 USE_TZ = True
 
 # Django's default logging, plus: nothing below logs PII (only ids and event types).
+# The tokens of mailed links are cut out of every line (accounts.mail.redaction),
+# the server's request lines included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "filters": {"redact_links": {"()": "accounts.mail.redaction.RedactLinkTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": sys.stderr, "filters": ["redact_links"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "formatter": "django.server",
+            "filters": ["redact_links"],
+        },
+    },
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "accounts": {"handlers": ["console"], "level": os.environ.get("SSO_LOG_LEVEL", "INFO")},
         "axes": {"handlers": ["console"], "level": "WARNING"},
     },

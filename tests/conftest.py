@@ -12,7 +12,12 @@ from django.core.cache import caches
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.support.oauth", "tests.support.exchange", "tests.support.partner_fixtures"]
+pytest_plugins = [
+    "tests.support.oauth",
+    "tests.support.exchange",
+    "tests.support.partner_fixtures",
+    "tests.support.smtp",
+]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 

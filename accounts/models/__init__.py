@@ -1,4 +1,5 @@
 from accounts.models.audit import AuditEvent
+from accounts.models.email_changes import EmailChange
 from accounts.models.grants import AuthorizationCode, EndedGrant, RefreshTokenRecord, RevokedAccessToken, token_digest
 from accounts.models.logout import LogoutDelivery
 from accounts.models.sessions import SSOSession
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEvent",
     "AuthorizationCode",
     "Consent",
+    "EmailChange",
     "EndedGrant",
     "LogoutDelivery",
     "PartnerSite",

@@ -34,6 +34,14 @@ class AuditEvent(models.Model):
         GRANT_ENDED = "grant_ended", "Site grant ended"
         ACCOUNT_DISABLED = "account_disabled", "Account disabled"
         REGISTRATION_THROTTLED = "registration_throttled", "Registration throttled"
+        REGISTRATION_REPEATED = "registration_repeated", "Registration with a taken address"
+        EMAIL_VERIFIED = "email_verified", "Email address verified"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested"
+        EMAIL_CHANGED = "email_changed", "Email address changed"
+        NAME_CHANGED = "name_changed", "Name changed"
+        MAIL_NOT_SENT = "mail_not_sent", "Mail could not be sent"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

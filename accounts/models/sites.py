@@ -72,6 +72,9 @@ class PartnerSite(models.Model):
         default="RS256",
         help_text="Algorithm of the site's ID, access and logout tokens (RS256 is the OpenID default).",
     )
+    require_verified_email = models.BooleanField(
+        default=False, help_text="Users continue to this site only once their address is verified."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

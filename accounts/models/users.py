@@ -65,6 +65,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text="HMAC-SHA256 of the normalised email under the blind-index key.",
     )
+    # When the owner of ``email`` proved it by following a mailed link (accounts.verification);
+    # None until then, and again when the address changes to one not yet proved.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -81,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         # str(user) ends up in admin log entries and log lines: never PII.
         return f"user {str(self.pk)[:8]}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def masked_email(self) -> str:

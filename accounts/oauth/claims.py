@@ -24,8 +24,8 @@ def subject_for(user: User, site: PartnerSite) -> str:
 def identity_claims(user: User, scopes: set[str]) -> dict[str, object]:
     claims: dict[str, object] = {}
     if "email" in scopes:
-        # Addresses are not verified by mail yet; say so rather than claim it.
-        claims.update(email=user.email, email_verified=False)
+        # True only once the owner followed the link mailed to this very address.
+        claims.update(email=user.email, email_verified=user.email_verified)
     if "profile" in scopes:
         claims["name"] = user.name
     return claims

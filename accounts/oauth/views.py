@@ -100,6 +100,16 @@ def _authorize(request, areq: AuthorizationRequest) -> HttpResponse:
             },
         )
 
+    if areq.site.require_verified_email and not sso_session.user.email_verified:
+        if "none" in areq.prompt:
+            return redirect(
+                areq.redirect_with(
+                    {"error": "interaction_required", "error_description": "The user has to verify an address first."}
+                )
+            )
+        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True))
+        return render(request, "accounts/verify_first.html", {"site": areq.site, "next": back}, status=403)
+
     if request.method == "POST":  # the consent form
         if request.POST.get("decision") == "allow":
             grant_consent(areq, sso_session, request)

@@ -14,6 +14,7 @@ from django.db import models
 PII_FIELDS: tuple[str, ...] = (
     "accounts.User.email",
     "accounts.User.name",
+    "accounts.EmailChange.email",
 )
 
 

@@ -230,3 +230,20 @@ def test_sso_sessions_are_found_by_the_accounts_email_and_show_it_masked(staff, 
     assert "1 result" in found and "a\u2022\u2022\u2022@e\u2022\u2022\u2022.org" in found
     assert "ada@example.org" not in found.replace('value="ADA@example.org"', "")
     assert "0 results" in browser.get(url, {"q": "ada@"}).content.decode()
+
+
+def test_an_address_staff_types_in_is_not_verified_until_its_owner_proves_it(staff, user, password):
+    from django.utils import timezone
+
+    User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
+    browser = staff_client(staff, password, with_pii=True)
+    reveal(browser, user)
+    form = {"name": "Ada", "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    browser.post(reverse("admin:accounts_user_change", args=[user.pk]), {**form, "email": user.email})
+    assert User.objects.get(pk=user.pk).email_verified  # saved, the address unchanged: still verified
+    response = browser.post(
+        reverse("admin:accounts_user_change", args=[user.pk]), {**form, "email": "ada2@example.org"}
+    )
+    assert response.status_code == 302
+    changed = User.objects.get(pk=user.pk)
+    assert changed.email == "ada2@example.org" and not changed.email_verified

@@ -82,23 +82,52 @@ def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(write
     assert set(RefreshTokenRecord.objects.values_list("sso_session__user", flat=True)) == {user.pk}
 
 
-def test_parallel_registrations_of_one_email_in_different_cases_create_one_account(db):
+REGISTRATION = {
+    "name": "Racer",
+    "password": "a long enough passphrase 7",
+    "password_confirm": "a long enough passphrase 7",
+}
+
+
+def test_parallel_registrations_of_one_email_in_different_cases_create_one_account(db, mailbox, settings):
+    settings.MAIL_PER_ACCOUNT_PER_HOUR = PARALLEL  # the race, not the mail allowance of the address
+
     def register(i: int):
         email = "".join(ch.upper() if (i >> n) & 1 else ch for n, ch in enumerate("race@example.org"))
         response = Client().post(
             reverse("accounts:register"),
-            {
-                "email": f" {email} ",
-                "name": "Racer",
-                "password": "a long enough passphrase 7",
-                "password_confirm": "a long enough passphrase 7",
-            },
+            {**REGISTRATION, "email": f" {email} "},
         )
         return response.status_code
 
     results = in_parallel(register)
-    assert Counter(results) == {302: 1, 400: PARALLEL - 1}
+    assert Counter(results) == {200: PARALLEL}  # "check your inbox", alike
     assert User.objects.count() == 1
+    kinds = Counter("already has one" in m.text for m in mailbox.messages)
+    assert kinds == {False: 1, True: PARALLEL - 1}  # one verification link; the owner told of the rest
+
+
+def test_parallel_uses_of_one_reset_link_give_one_success(user, password, mailbox):
+    assert Client().post(reverse("accounts:password_reset"), {"email": user.email}).status_code == 200
+    link = mailbox.wait_for(user.email).link("/link/reset/")
+
+    def use(i: int) -> int:
+        chosen = f"parallel passphrase number {i}"
+        return Client().post(link, {"new_password1": chosen, "new_password2": chosen}).status_code
+
+    results = in_parallel(use)
+    assert Counter(results) == {302: 1, 400: PARALLEL - 1}
+    user.refresh_from_db()
+    assert sum(user.check_password(f"parallel passphrase number {i}") for i in range(PARALLEL)) == 1
+    assert AuditEvent.objects.filter(event_type="password_reset").count() == 1
+
+
+def test_parallel_uses_of_one_verification_link_verify_once(mailbox):
+    Client().post(reverse("accounts:register"), {**REGISTRATION, "email": "verify.race@example.org"})
+    link = mailbox.wait_for("verify.race@example.org").link("/link/verify/")
+    results = in_parallel(lambda i: Client().post(link).status_code)
+    assert Counter(results) == {200: 1, 400: PARALLEL - 1}
+    assert AuditEvent.objects.filter(event_type="email_verified").count() == 1
 
 
 def while_another_transaction_changes(model, pk: int, assignment: str, request):

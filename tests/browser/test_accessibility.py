@@ -21,7 +21,9 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().paren
     [("desktop", DESKTOP, "light"), ("phone", PHONE, "light"), ("phone-dark", PHONE, "dark")],
     ids=["desktop", "phone", "phone-dark"],
 )
-def test_every_page_passes_axe_without_serious_violations(chromium, marketplace, user, password, name, size, scheme):
+def test_every_page_passes_axe_without_serious_violations(
+    chromium, marketplace, user, password, mailbox, name, size, scheme
+):
     context = chromium.new_context(viewport=size, color_scheme=scheme)
     page = context.new_page()
     folder = ARTIFACTS / f"screens-{name}"
@@ -76,9 +78,20 @@ def test_every_page_passes_axe_without_serious_violations(chromium, marketplace,
         ("idp-already-signed-in", "/login/"),
         ("idp-sign-out-confirm", "/logout/"),
         ("idp-not-found", "/no-such-page/"),
+        ("idp-change-email", "/account/email/"),
+        ("idp-change-name", "/account/name/"),
+        ("idp-link-refused", "/link/reset/not-a-token/"),
+        ("idp-confirm-address", "/link/verify/a-token/"),
     ]:
         page.goto(idp + path)
         check(label)
+    page.goto(idp + "/account/email/")
+    page.fill("input[name=email]", "not an address")
+    page.click("main button[type=submit]")
+    check("idp-change-email-errors")
+    page.goto(idp + "/account/")
+    page.click("#resend")
+    check("idp-mail-sent")
     page.goto(idp + "/account/password/")
     page.fill("input[name=old_password]", "wrong")
     page.click("main button[type=submit]")
@@ -92,10 +105,19 @@ def test_every_page_passes_axe_without_serious_violations(chromium, marketplace,
     check("idp-signed-out")
     page.goto(idp + "/signed-out/?everywhere=1")
     check("idp-signed-out-everywhere")
+    page.goto(idp + "/password/forgot/")
+    check("idp-forgot-password")
+    page.click("main button[type=submit]")
+    check("idp-forgot-password-errors")
+    page.fill("input[name=email]", user.email)
+    page.click("main button[type=submit]")
+    check("idp-reset-sent")
+    page.goto(idp + mailbox.wait_for(user.email, 2).link("/link/reset/"))
+    check("idp-choose-password")
     context.close()
 
     assert {label: problems for label, problems in found.items() if problems} == {}
-    assert len(found) == 20
+    assert len(found) == 30
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])

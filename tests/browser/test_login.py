@@ -7,12 +7,19 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_register_account_page_sign_out_everywhere_and_back(page, live_server):
+def test_register_account_page_sign_out_everywhere_and_back(page, live_server, mailbox):
     page.goto(f"{live_server.url}/register/")
     page.fill("input[name=email]", "Browser.User@Example.org")
     page.fill("input[name=name]", "Browser User")
     page.fill("input[name=password]", "a passphrase for chromium 1")
     page.fill("input[name=password_confirm]", "a passphrase for chromium 1")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#mail-sent")  # registering signs nobody in: the address is proved first
+    page.goto(live_server.url + mailbox.wait_for("browser.user@example.org").link("/link/verify/"))
+    page.click("#confirm")
+    page.click("#to-sign-in")
+    page.fill("input[name=email]", "browser.user@example.org")
+    page.fill("input[name=password]", "a passphrase for chromium 1")
     page.click("button[type=submit]")
 
     page.wait_for_url(f"{live_server.url}/account/")

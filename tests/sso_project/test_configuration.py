@@ -48,6 +48,8 @@ def production_keys(tmp_path) -> dict[str, str]:
         "SSO_SIGNING_KEY_DIR": str(signing),
         "SSO_ISSUER": "https://id.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "EMAIL_URL": "smtp://mailer:secret@mail.example.com:587?tls=1",
+        "EMAIL_FROM": "Tessera <no-reply@example.com>",
     }
 
 
@@ -81,6 +83,21 @@ def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, 
     assert lines[0].startswith("configuration error: missing key")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "nothing-here").exists()  # production never generates keys
+
+
+@pytest.mark.parametrize("missing", ["EMAIL_URL", "EMAIL_FROM"])
+def test_production_refuses_to_start_without_a_mail_server_in_one_line(production_keys, missing):
+    env = {k: v for k, v in production_keys.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: EMAIL_URL and EMAIL_FROM are required (the mail server and the sender address)"
+    ]
+
+
+def test_the_demo_mailbox_is_refused_in_production(production_keys, tmp_path):
+    result = manage("check", env={**production_keys, "EMAIL_URL": f"demo://{tmp_path}/mail"})
+    assert result.returncode != 0 and "development only" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_check_deploy_under_production_settings_reports_nothing(production_keys):

@@ -61,6 +61,12 @@ class Command(BaseCommand):
             help="legacy provider client_id whose refresh tokens this site may migrate",
         )
 
+        parser.add_argument(
+            "--require-verified-email",
+            action="store_true",
+            help="users continue to the site only once they have verified their address",
+        )
+
     def handle(self, *args, **options):
         registration = SiteRegistration(
             client_id=options["client_id"],
@@ -80,6 +86,7 @@ class Command(BaseCommand):
             delegation_actors=options["delegation_actors"],
             legacy_client_ids=options["legacy_client_ids"],
             signing_algorithm=options["signing_algorithm"],
+            require_verified_email=options["require_verified_email"],
         )
         try:
             site, secret = register_site(registration)

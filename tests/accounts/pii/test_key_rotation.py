@@ -95,7 +95,7 @@ def test_rotation_rewrites_only_the_ciphertext(settings, make_user):
     before_index = User.objects.get(pk=u.pk).email_index
     settings.PII_KEY = NEW_KEY
     settings.PII_PREVIOUS_KEYS = [OLD_KEY]
-    ((model, fields),) = fields_by_model().items()
+    model, fields = User, fields_by_model()[User]
     ((_, old_email, _),) = list(iter_raw_rows(model, fields))
 
     rotate_pii_key()
