@@ -98,13 +98,9 @@ class NewPassword(FocusFirstError, SetPasswordForm):
             field.validators.append(MaxLengthValidator(4096))
 
 
-class EmailChangeForm(DesignedForm):
-    email = forms.EmailField(
-        label=_("New email address"),
-        max_length=254,
-        validators=[reject_control_characters],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+class ConfirmPasswordForm(DesignedForm):
+    """A change that asks for the current password first (a fresh authentication)."""
+
     password = forms.CharField(
         label=_("Your current password"),
         max_length=4096,
@@ -123,11 +119,39 @@ class EmailChangeForm(DesignedForm):
             raise forms.ValidationError(_("Your current password was not entered correctly."))
         return password
 
+
+class EmailChangeForm(ConfirmPasswordForm):
+    field_order = ["email", "password"]
+    email = forms.EmailField(
+        label=_("New email address"),
+        max_length=254,
+        validators=[reject_control_characters],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if email_index(email) == self.user.email_index:
             raise forms.ValidationError(_("This is already your address."))
         return email
+
+
+class AuthenticatorSetupForm(ConfirmPasswordForm):
+    field_order = ["code", "password"]
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SecondFactorForm(DesignedForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
 
 
 class NameForm(DesignedForm):

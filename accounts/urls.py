@@ -1,17 +1,22 @@
 from django.urls import path
 
-from accounts import mail_views, views
+from accounts import factor_views, mail_views, views
 from accounts.mail import demo
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/second-factor/", factor_views.second_factor_view, name="second_factor"),
     path("logout/", views.logout_view, name="logout"),
     path("signed-out/", views.signed_out_view, name="signed_out"),
     path("register/", views.register_view, name="register"),
     path("account/", views.account_view, name="account"),
     path("account/password/", views.password_change_view, name="password_change"),
+    path("account/two-factor/", factor_views.two_factor_view, name="two_factor"),
+    path("account/two-factor/app/", factor_views.authenticator_setup_view, name="authenticator_setup"),
+    path("account/two-factor/app/remove/", factor_views.authenticator_remove_view, name="authenticator_remove"),
+    path("account/two-factor/recovery-codes/", factor_views.recovery_codes_view, name="recovery_codes"),
     path("account/email/", mail_views.email_change_view, name="email_change"),
     path("account/name/", mail_views.name_change_view, name="name_change"),
     path("account/verify/", mail_views.resend_verification_view, name="resend_verification"),

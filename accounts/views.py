@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.conf import sso_settings
+from accounts.factors import has_second_factor, second_step
 from accounts.forms import INVALID_LOGIN, LoginForm, PasswordChange, RegistrationForm
 from accounts.mail import MailNotSent
 from accounts.mail.throttle import mail_throttled
@@ -58,6 +59,9 @@ def login_view(request):
         if form.is_valid():
             user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             if user is not None:
+                if has_second_factor(user):  # signed in only once the second factor is proved too
+                    second_step.begin(request, user, [PASSWORD], safe_next(request))
+                    return redirect("accounts:second_factor")
                 sign_in(request, user, [PASSWORD])
                 return redirect(safe_next(request))
             form.add_error(None, INVALID_LOGIN)

@@ -46,7 +46,15 @@ def sign_in(request: HttpRequest, token: dict) -> None:
         raise SignInFailed("the ID token has the wrong type")
     request.session.cycle_key()  # no session fixation across sign-in
     # In clear only the pseudonymous sub and sid; the tokens and the name sealed; no e-mail address.
-    request.session[SESSION_USER] = {"sub": claims["sub"], "sid": claims.get("sid", "")}
+    # How the user signed in (OIDC Core 2: acr, amr, auth_time): no personal data, for pages
+    # that ask for a second factor (views.security).
+    request.session[SESSION_USER] = {
+        "sub": claims["sub"],
+        "sid": claims.get("sid", ""),
+        "acr": claims.get("acr", ""),
+        "amr": list(claims.get("amr", [])),
+        "auth_time": int(claims.get("auth_time", 0)),
+    }
     _keep_tokens(
         request,
         {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("items/<slug:slug>/", views.item_detail, name="item"),
     path("items/<slug:slug>/install/", views.install, name="install"),
     path("mine/", views.mine, name="mine"),
+    path("security/", views.security, name="security"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("signed-out/", views.signed_out, name="signed_out"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
@@ -101,10 +102,34 @@ def mine(request):
     return render(request, "marketplace/mine.html", {"installations": installs, "profile": profile})
 
 
+MFA_ACR = "urn:privacy-sso:acr:mfa"  # the IdP's multi-factor class (its acr_values_supported)
+FRESH_SECONDS = 300
+STEP_UP_KEY = "partner_step_up"
+
+
+@never_cache
+@require_GET
+def security(request):
+    """A page that demands a second factor proved within five minutes: the IdP is asked for
+    it with acr_values and max_age (OIDC Core 3.1.2.1), and the ID token's acr and
+    auth_time say whether it was given."""
+    user = request.partner_user
+    fresh = bool(user) and user.get("acr") == MFA_ACR and time.time() - user.get("auth_time", 0) <= FRESH_SECONDS
+    if not fresh:
+        if request.session.pop(STEP_UP_KEY, False) and user:  # asked already, and the IdP could not
+            return render(request, "marketplace/security.html", {"needs_factor": True}, status=403)
+        return redirect("/login/?next=/security/&step_up=1")
+    return render(request, "marketplace/security.html", {"signed_in_with": user})
+
+
 @never_cache
 @require_GET
 def login(request):
     target = request.GET.get("next", "/")
+    step_up = {}
+    if request.GET.get("step_up") == "1":
+        request.session[STEP_UP_KEY] = True
+        step_up = {"acr_values": MFA_ACR, "max_age": str(FRESH_SECONDS)}
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=None) or not target.startswith("/"):
         target = "/"  # same-site paths only
     if target.startswith(NO_RETURN_PATHS):
@@ -113,7 +138,7 @@ def login(request):
     try:
         # OIDC Core 3.1.2.1: the IdP's pages in the language the user reads this site in.
         return oidc.idp.authorize_redirect(
-            request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/", ui_locales=get_language()
+            request, f"{settings.PARTNER['BASE_URL']}/oidc/callback/", ui_locales=get_language(), **step_up
         )
     except (requests.RequestException, ValueError, KeyError):
         return _message(

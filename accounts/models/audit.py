@@ -42,6 +42,11 @@ class AuditEvent(models.Model):
         EMAIL_CHANGED = "email_changed", "Email address changed"
         NAME_CHANGED = "name_changed", "Name changed"
         MAIL_NOT_SENT = "mail_not_sent", "Mail could not be sent"
+        SECOND_FACTOR_ADDED = "second_factor_added", "Second factor added"
+        SECOND_FACTOR_REMOVED = "second_factor_removed", "Second factor removed"
+        SECOND_FACTOR_FAILURE = "second_factor_failure", "Wrong second-factor code"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

@@ -75,6 +75,9 @@ class PartnerSite(models.Model):
     require_verified_email = models.BooleanField(
         default=False, help_text="Users continue to this site only once their address is verified."
     )
+    require_mfa = models.BooleanField(
+        default=False, help_text="Users continue to this site only after a second factor."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

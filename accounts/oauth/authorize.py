@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts import store
 from accounts.audit import EventType, record_event
 from accounts.conf import sso_settings
+from accounts.factors.assurance import ACR_MFA, satisfies
 from accounts.models import Consent, PartnerSite, SSOSession, token_digest
 from accounts.oauth.registry import active_site
 from accounts.site_grants import GrantEndReason, end_site_grant
@@ -41,6 +42,7 @@ SINGLE_VALUED = (
     "prompt",
     "max_age",
     "response_mode",
+    "acr_values",
 )
 
 
@@ -67,6 +69,7 @@ class AuthorizationRequest:
     prompt: frozenset[str]
     max_age: int | None
     ui_locales: str = ""  # OIDC Core 3.1.2.1: the user's preferred languages, space-separated tags
+    acr_values: tuple[str, ...] = ()  # OIDC Core 3.1.2.1: the classes the site asks for, preferred first
 
     @classmethod
     def parse(cls, params: QueryDict) -> "AuthorizationRequest":
@@ -115,8 +118,20 @@ class AuthorizationRequest:
         if len(nonce) > 255 or len(draft.state) > 2048:
             raise fail("invalid_request", "nonce or state is too long")
         ui_locales = " ".join(params.get("ui_locales", "").split()[:10])[:200]
+        acr_values = tuple(params.get("acr_values", "").split())
+        if len(acr_values) > 10 or any(len(value) > 200 for value in acr_values):
+            raise fail("invalid_request", "acr_values is too long")
         return cls(
-            site, redirect_uri, scopes, draft.state, nonce, params["code_challenge"], prompt, max_age, ui_locales
+            site,
+            redirect_uri,
+            scopes,
+            draft.state,
+            nonce,
+            params["code_challenge"],
+            prompt,
+            max_age,
+            ui_locales,
+            acr_values,
         )
 
     def language(self) -> str | None:
@@ -159,6 +174,7 @@ class AuthorizationRequest:
             "prompt": " ".join(sorted(prompt)),
             "max_age": max_age,
             "ui_locales": self.ui_locales,
+            "acr_values": " ".join(self.acr_values),
         }
         params.update({name: value for name, value in optional.items() if value})
         return params
@@ -170,6 +186,15 @@ def needs_login(areq: AuthorizationRequest, sso_session: SSOSession | None) -> b
     if areq.max_age is not None:
         return timezone.now() - sso_session.auth_time > timedelta(seconds=areq.max_age)
     return False
+
+
+def needs_second_factor(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:
+    """The site asks for more than the session's sign-in proved: a second factor, by
+    ``acr_values`` naming the multi-factor class, or by its registration (``require_mfa``)."""
+    methods = sso_session.auth_methods.split()
+    if areq.site.require_mfa:
+        return not satisfies(methods, [ACR_MFA])
+    return ACR_MFA in areq.acr_values and not satisfies(methods, areq.acr_values)
 
 
 def needs_consent(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:

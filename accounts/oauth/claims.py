@@ -8,6 +8,7 @@ import hmac
 
 from django.conf import settings
 
+from accounts.factors.assurance import acr_for
 from accounts.models import PartnerSite, User
 
 
@@ -29,6 +30,12 @@ def identity_claims(user: User, scopes: set[str]) -> dict[str, object]:
     if "profile" in scopes:
         claims["name"] = user.name
     return claims
+
+
+def assurance_claims(sso_session) -> dict[str, object]:
+    """``amr`` (RFC 8176) and ``acr`` of the session's last authentication (OIDC Core 2)."""
+    methods = sso_session.auth_methods.split()
+    return {"amr": methods, "acr": acr_for(methods)} if methods else {}
 
 
 def token_hash(token: str, algorithm: str) -> str:

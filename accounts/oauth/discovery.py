@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.conf import sso_settings
+from accounts.factors.assurance import ACR_VALUES
 from accounts.oauth.grants import GRANT_TYPES
 from sso_project.keys import SIGNING_ALGORITHMS
 
@@ -37,6 +38,8 @@ def provider_metadata() -> dict[str, object]:
             "exp",
             "iat",
             "auth_time",
+            "acr",
+            "amr",
             "nonce",
             "sid",
             "azp",
@@ -45,6 +48,7 @@ def provider_metadata() -> dict[str, object]:
             "email_verified",
             "name",
         ],
+        "acr_values_supported": list(ACR_VALUES),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": [code for code, _ in settings.LANGUAGES],
         "claims_parameter_supported": False,

@@ -22,7 +22,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, datetime_to_epoc
 
 from accounts import store
 from accounts.models import PartnerSite, SSOSession, token_digest
-from accounts.oauth.claims import identity_claims, subject_for
+from accounts.oauth.claims import assurance_claims, identity_claims, subject_for
 from accounts.oauth.keyring import SigningKey, signing_key_for
 from accounts.oauth.sector_sid import sid_for
 from accounts.oauth.signing_ahead import sign_ahead
@@ -216,6 +216,7 @@ def _mint(
             sid=sid,
             auth_time=datetime_to_epoch(sso_session.auth_time),
             nonce=nonce or None,
+            **assurance_claims(sso_session),
             **id_claims,
             **identity_claims(sso_session.user, set(scopes)),
         )

@@ -54,6 +54,7 @@ class SiteRegistration:
     legacy_client_ids: list[str] = field(default_factory=list)
     signing_algorithm: str = "RS256"  # id_token_signed_response_alg, the OpenID default
     require_verified_email: bool = False
+    require_mfa: bool = False
 
 
 # A secret we generate is secrets.token_urlsafe(32): 43 characters, 256 bits.
@@ -148,6 +149,7 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         site.legacy_client_ids = sorted(set(registration.legacy_client_ids))
         site.id_token_signed_response_alg = registration.signing_algorithm
         site.require_verified_email = registration.require_verified_email
+        site.require_mfa = registration.require_mfa
         secret = registration.client_secret
         if registration.public:
             site.client_secret_hash = ""

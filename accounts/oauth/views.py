@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.conf import sso_settings
+from accounts.factors import has_second_factor, second_step
 from accounts.oauth.access import InvalidAccessToken, bearer_token, verify_access_token
 from accounts.oauth.authorize import (
     AuthorizationPageError,
@@ -24,6 +25,7 @@ from accounts.oauth.authorize import (
     grant_consent,
     issue_code_if_consented,
     needs_login,
+    needs_second_factor,
 )
 from accounts.oauth.claims import identity_claims
 from accounts.oauth.discovery import provider_metadata
@@ -99,6 +101,30 @@ def _authorize(request, areq: AuthorizationRequest) -> HttpResponse:
                 "continue_url": reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True)),
             },
         )
+
+    if needs_second_factor(areq, sso_session):
+        back = reverse("oauth:authorize") + "?" + urlencode(areq.as_params(account_chosen=True))
+        if has_second_factor(sso_session.user):
+            if "none" in areq.prompt:
+                return redirect(
+                    areq.redirect_with(
+                        {"error": "interaction_required", "error_description": "A second factor is needed."}
+                    )
+                )
+            # Step-up: the session's sign-in, with the second factor on top of it.
+            second_step.begin(request, sso_session.user, sso_session.auth_methods.split(), back)
+            return redirect("accounts:second_factor")
+        if areq.site.require_mfa:
+            if "none" in areq.prompt:
+                return redirect(
+                    areq.redirect_with(
+                        {"error": "interaction_required", "error_description": "The user has no second factor yet."}
+                    )
+                )
+            setup = reverse("accounts:authenticator_setup") + "?" + urlencode({"next": back})
+            return render(request, "accounts/mfa_required.html", {"site": areq.site, "setup": setup}, status=403)
+        # acr_values is a wish (OIDC Core 3.1.2.1): without a second factor the sign-in is
+        # what it is, and the ID token's acr says so.
 
     if areq.site.require_verified_email and not sso_session.user.email_verified:
         if "none" in areq.prompt:

@@ -15,6 +15,7 @@ PII_FIELDS: tuple[str, ...] = (
     "accounts.User.email",
     "accounts.User.name",
     "accounts.EmailChange.email",
+    "accounts.TOTPAuthenticator.secret",
 )
 
 

@@ -8,6 +8,7 @@ site as in production. Each step leaves a screenshot in test-artifacts/.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def assert_partner_keeps_no_pii_or_tokens_in_clear(partner) -> None:
     assert signed_in, sessions
     for text in signed_in:
         assert "ada@example.org" not in text and "Lovelace" not in text  # no e-mail, no name in clear
-        assert "eyJ" not in text  # no JWT: access, refresh and ID token are sealed
+        # No JWT (a base64url JSON header, a dot, a payload): access, refresh and ID token are
+        # sealed. Not merely "eyJ", which random base64 elsewhere in the row contains by chance.
+        assert not re.search(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.", text)
         assert '"partner_tokens":"gAAAA' in text  # the Fernet seal
 
 

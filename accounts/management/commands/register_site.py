@@ -66,6 +66,11 @@ class Command(BaseCommand):
             action="store_true",
             help="users continue to the site only once they have verified their address",
         )
+        parser.add_argument(
+            "--require-mfa",
+            action="store_true",
+            help="users continue to the site only after a second factor (they are guided to set one up)",
+        )
 
     def handle(self, *args, **options):
         registration = SiteRegistration(
@@ -87,6 +92,7 @@ class Command(BaseCommand):
             legacy_client_ids=options["legacy_client_ids"],
             signing_algorithm=options["signing_algorithm"],
             require_verified_email=options["require_verified_email"],
+            require_mfa=options["require_mfa"],
         )
         try:
             site, secret = register_site(registration)
