@@ -3,11 +3,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts.factors.assurance import MFA
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
 from accounts.oauth.registry import form_action_origins
 from accounts.pages import error_page
@@ -149,3 +154,34 @@ class DatabaseUnavailableMiddleware:
             )
         response["Retry-After"] = "5"
         return response
+
+
+class StaffSecondFactorMiddleware:
+    """With ADMIN_REQUIRE_MFA (on outside the demo), the admin console opens to staff only
+    in a session whose sign-in proved a second factor: one with an authenticator app is
+    asked for it (a step-up), one without is sent to set one up first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.ADMIN_REQUIRE_MFA and request.path_info.startswith("/admin/") and _staff(request):
+            session = getattr(request, "sso_session", None)
+            methods = session.auth_methods.split() if session is not None else []
+            if MFA not in methods and not request.path_info.startswith(("/admin/login/", "/admin/logout/")):
+                return _ask_for_second_factor(request, methods)
+        return self.get_response(request)
+
+
+def _staff(request) -> bool:
+    return request.user.is_authenticated and request.user.is_staff
+
+
+def _ask_for_second_factor(request, methods: list[str]):
+    from accounts.factors import has_second_factor, second_step
+
+    if has_second_factor(request.user):
+        second_step.begin(request, request.user, methods, request.get_full_path())
+        return redirect("accounts:second_factor")
+    messages.info(request, _("The admin console asks staff for a second step. Set up an authenticator app first."))
+    return redirect(reverse("accounts:authenticator_setup") + "?" + urlencode({"next": request.get_full_path()}))

@@ -78,6 +78,8 @@ def set_up() -> None:
     os.environ.setdefault("DJANGO_DEBUG_PAGES", "false")  # ...with the product's own error pages
     # No mail server needed: messages are printed and kept for the mailbox page (accounts.mail.demo).
     os.environ.setdefault("EMAIL_URL", f"demo://{MAILBOX}")
+    # The demo admin signs in with a password alone; everywhere else staff need a second factor.
+    os.environ.setdefault("ADMIN_REQUIRE_MFA", "false")
     manage("migrate", "--noinput", "-v0")
     credentials = manage("ensure_demo_user", capture=True)
     for partner in PARTNERS:

@@ -28,6 +28,8 @@ try:
     LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
     LOGIN_NETWORK_FAILURE_LIMIT = env_int("LOGIN_NETWORK_FAILURE_LIMIT", 100, minimum=1)
     LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+    # The admin console only after a second factor (staff without one are sent to set one up).
+    ADMIN_REQUIRE_MFA = env_bool("ADMIN_REQUIRE_MFA", True)
     REGISTRATIONS_PER_NETWORK_PER_HOUR = env_int("REGISTRATIONS_PER_NETWORK_PER_HOUR", 20, minimum=1)
     REDIS_CONNECT_TIMEOUT_SECONDS = env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 0.25, minimum=0.01)
     REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.5, minimum=0.01)
@@ -117,6 +119,7 @@ MIDDLEWARE = [
     "accounts.middleware.SSOSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

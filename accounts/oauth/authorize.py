@@ -8,6 +8,7 @@ go back to the site's redirect URI with ``state`` and ``iss`` (RFC 9207).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ SINGLE_VALUED = (
     "max_age",
     "response_mode",
     "acr_values",
+    "claims",
 )
 
 
@@ -70,6 +72,8 @@ class AuthorizationRequest:
     max_age: int | None
     ui_locales: str = ""  # OIDC Core 3.1.2.1: the user's preferred languages, space-separated tags
     acr_values: tuple[str, ...] = ()  # OIDC Core 3.1.2.1: the classes the site asks for, preferred first
+    essential_acr: tuple[str, ...] = ()  # OIDC Core 5.5.1.1: the acr claim requested as essential, its values
+    claims: str = ""  # the claims parameter as sent, for the way back
 
     @classmethod
     def parse(cls, params: QueryDict) -> "AuthorizationRequest":
@@ -121,6 +125,11 @@ class AuthorizationRequest:
         acr_values = tuple(params.get("acr_values", "").split())
         if len(acr_values) > 10 or any(len(value) > 200 for value in acr_values):
             raise fail("invalid_request", "acr_values is too long")
+        claims = params.get("claims", "")
+        try:
+            essential_acr = essential_acr_values(claims)
+        except (ValueError, RecursionError):
+            raise fail("invalid_request", "claims must be a JSON object (OIDC Core 5.5)")
         return cls(
             site,
             redirect_uri,
@@ -132,6 +141,8 @@ class AuthorizationRequest:
             max_age,
             ui_locales,
             acr_values,
+            essential_acr,
+            claims,
         )
 
     def language(self) -> str | None:
@@ -175,6 +186,7 @@ class AuthorizationRequest:
             "max_age": max_age,
             "ui_locales": self.ui_locales,
             "acr_values": " ".join(self.acr_values),
+            "claims": self.claims,
         }
         params.update({name: value for name, value in optional.items() if value})
         return params
@@ -188,13 +200,43 @@ def needs_login(areq: AuthorizationRequest, sso_session: SSOSession | None) -> b
     return False
 
 
+def essential_acr_values(claims: str) -> tuple[str, ...]:
+    """The values of ``acr`` requested as an essential ID-token claim in the ``claims``
+    parameter (OIDC Core 5.5.1.1), or ``()``; ValueError for a parameter that is not a
+    JSON object. Other requested claims are released by scope alone."""
+    if not claims:
+        return ()
+    if len(claims) > 4096:
+        raise ValueError("claims too long")
+    parsed = json.loads(claims)
+    if not isinstance(parsed, dict):
+        raise ValueError("claims is not an object")
+    acr = (parsed.get("id_token") or {}).get("acr") if isinstance(parsed.get("id_token"), dict) else None
+    if not isinstance(acr, dict) or acr.get("essential") is not True:
+        return ()
+    values = acr.get("values", [acr["value"]] if "value" in acr else [])
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise ValueError("acr values must be a list of strings")
+    return tuple(values[:10])
+
+
 def needs_second_factor(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:
     """The site asks for more than the session's sign-in proved: a second factor, by
-    ``acr_values`` naming the multi-factor class, or by its registration (``require_mfa``)."""
+    ``acr_values`` or an essential ``acr`` naming the multi-factor class, or by its
+    registration (``require_mfa``)."""
     methods = sso_session.auth_methods.split()
     if areq.site.require_mfa:
         return not satisfies(methods, [ACR_MFA])
-    return ACR_MFA in areq.acr_values and not satisfies(methods, areq.acr_values)
+    for requested in (areq.essential_acr, areq.acr_values):
+        if ACR_MFA in requested and not satisfies(methods, requested):
+            return True
+    return False
+
+
+def unmet_essential_acr(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:
+    """An essential ``acr`` the session's sign-in does not meet: the request fails
+    (OIDC Core 5.5.1.1) once no further factor can be asked for."""
+    return bool(areq.essential_acr) and not satisfies(sso_session.auth_methods.split(), areq.essential_acr)
 
 
 def needs_consent(areq: AuthorizationRequest, sso_session: SSOSession) -> bool:

@@ -51,7 +51,7 @@ def provider_metadata() -> dict[str, object]:
         "acr_values_supported": list(ACR_VALUES),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": [code for code, _ in settings.LANGUAGES],
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,  # acted on for an essential acr (OIDC Core 5.5.1.1)
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,

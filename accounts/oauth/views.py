@@ -26,6 +26,7 @@ from accounts.oauth.authorize import (
     issue_code_if_consented,
     needs_login,
     needs_second_factor,
+    unmet_essential_acr,
 )
 from accounts.oauth.claims import identity_claims
 from accounts.oauth.discovery import provider_metadata
@@ -125,6 +126,15 @@ def _authorize(request, areq: AuthorizationRequest) -> HttpResponse:
             return render(request, "accounts/mfa_required.html", {"site": areq.site, "setup": setup}, status=403)
         # acr_values is a wish (OIDC Core 3.1.2.1): without a second factor the sign-in is
         # what it is, and the ID token's acr says so.
+    if unmet_essential_acr(areq, sso_session):
+        return redirect(
+            areq.redirect_with(
+                {
+                    "error": "unmet_authentication_requirements",
+                    "error_description": "The essential acr cannot be met for this user.",
+                }
+            )
+        )
 
     if areq.site.require_verified_email and not sso_session.user.email_verified:
         if "none" in areq.prompt:

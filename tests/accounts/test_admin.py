@@ -247,3 +247,27 @@ def test_an_address_staff_types_in_is_not_verified_until_its_owner_proves_it(sta
     assert response.status_code == 302
     changed = User.objects.get(pk=user.pk)
     assert changed.email == "ada2@example.org" and not changed.email_verified
+
+
+def test_with_admin_require_mfa_staff_reach_the_console_only_after_a_second_factor(staff, password, settings):
+    import time
+
+    import pyotp
+
+    from accounts.factors import recovery, totp
+
+    settings.ADMIN_REQUIRE_MFA = True
+    browser = staff_client(staff, password)
+    sent = browser.get(reverse("admin:index"))
+    assert sent.status_code == 302 and sent["Location"].startswith(reverse("accounts:authenticator_setup"))
+    assert browser.get(reverse("admin:accounts_user_changelist")).status_code == 302  # no page of it
+
+    device = totp.pending_authenticator(staff)
+    step = int(time.time() // 30)
+    assert totp.verify_code(staff, pyotp.TOTP(device.secret).at((step - 1) * 30), confirming=True)
+    recovery.new_recovery_codes(staff)
+    asked = browser.get(reverse("admin:index"))
+    assert asked["Location"] == reverse("accounts:second_factor")  # the password session steps up
+    back = browser.post(asked["Location"], {"code": pyotp.TOTP(device.secret).at(step * 30)})
+    assert back["Location"] == reverse("admin:index")
+    assert browser.get(reverse("admin:index")).status_code == 200

@@ -3,12 +3,15 @@ registered as requiring a second factor."""
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.factors.assurance import ACR_MFA, ACR_PASSWORD, acr_for, satisfies, with_second_factor
+from accounts.models import SSOSession
 from accounts.oauth.discovery import provider_metadata
 from tests.accounts.factors.conftest import code_now, sign_in_with_password
 from tests.support.oauth import REDIRECT, Pkce, authorize_params, exchange_code, query_of
@@ -57,8 +60,6 @@ def signed_in_with_both_factors(site, user, password, clock) -> Client:
 def test_acr_values_for_mfa_step_up_a_password_session_before_any_code(site, app_user, password, clock):
     client, pkce = signed_in_with_both_factors(site, app_user, password, clock), Pkce.new()
     # A session signed in with the password alone (as before the app was set up).
-    from accounts.models import SSOSession
-
     SSOSession.objects.filter(user=app_user).update(auth_methods="pwd")
     params = authorize_params(site, pkce, acr_values=ACR_MFA)
     asked = client.get(AUTHORIZE, params)
@@ -117,3 +118,35 @@ def test_malformed_acr_values_are_an_error_at_the_site(site):
     assert query_of(response["Location"])["error"] == "invalid_request"
     twice = Client().get(AUTHORIZE + f"?acr_values=a&acr_values=b&client_id={site.client_id}&redirect_uri={REDIRECT}")
     assert query_of(twice["Location"])["error"] == "invalid_request"
+
+
+def essential(*values: str) -> str:
+    return json.dumps({"id_token": {"acr": {"essential": True, "values": list(values)}}})
+
+
+def test_an_essential_acr_is_met_by_a_step_up_or_the_request_fails(site, app_user, make_user, password, clock):
+    client, pkce = signed_in_with_both_factors(site, app_user, password, clock), Pkce.new()
+    SSOSession.objects.filter(user=app_user).update(auth_methods="pwd")
+    params = authorize_params(site, pkce, claims=essential(ACR_MFA))
+    assert client.get(AUTHORIZE, params)["Location"] == STEP  # met by asking for the app
+    back = client.post(STEP, {"code": code_now(app_user, clock)})
+    claims = id_token_claims(client, site, query_of(client.get(back["Location"])["Location"])["code"], pkce)
+    assert claims["acr"] == ACR_MFA
+
+    without = Client()
+    sign_in_with_password(without, make_user("plain@example.org"), password)  # no second factor to ask for
+    failed = without.get(AUTHORIZE, authorize_params(site, Pkce.new(), claims=essential(ACR_MFA)))
+    assert query_of(failed["Location"])["error"] == "unmet_authentication_requirements"
+    unknown = without.get(AUTHORIZE, authorize_params(site, Pkce.new(), claims=essential("urn:other:gold")))
+    assert query_of(unknown["Location"])["error"] == "unmet_authentication_requirements"
+    met = without.get(AUTHORIZE, authorize_params(site, Pkce.new(), claims=essential(ACR_PASSWORD, ACR_MFA)))
+    assert "code" in query_of(met["Location"])
+    assert provider_metadata()["claims_parameter_supported"] is True
+
+
+@pytest.mark.parametrize(
+    "claims", ["not json", "[1]", '{"id_token": {"acr": {"essential": true, "values": [1]}}}', "[" * 3000]
+)
+def test_a_malformed_claims_parameter_is_an_error_at_the_site(site, claims):
+    response = Client().get(AUTHORIZE, authorize_params(site, Pkce.new(), claims=claims))
+    assert query_of(response["Location"])["error"] == "invalid_request"
