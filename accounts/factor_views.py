@@ -22,7 +22,7 @@ from accounts.factors.assurance import OTP
 from accounts.forms import AuthenticatorSetupForm, ConfirmPasswordForm, SecondFactorForm
 from accounts.lockout import lockout_response
 from accounts.mail import Mail, issuer_url, notify
-from accounts.models import TOTPAuthenticator
+from accounts.models import Passkey, TOTPAuthenticator
 from accounts.pages import safe_next
 from accounts.sessions import EndReason, current_sid, end_user_sessions
 
@@ -60,18 +60,22 @@ def second_factor_view(request):
             return lockout_response(request, credentials=credentials)
         form.add_error("code", _("This code is not correct, or was already used."))
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/second_factor.html", {"form": form}, status=status)
+    has_passkey = Passkey.objects.filter(user=step.user).exists()
+    return render(request, "accounts/second_factor.html", {"form": form, "has_passkey": has_passkey}, status=status)
 
 
 @never_cache
 @login_required
 def two_factor_view(request):
     app = TOTPAuthenticator.objects.filter(user=request.user, confirmed_at__isnull=False).first()
-    return render(
-        request,
-        "accounts/two_factor.html",
-        {"app": app, "codes_left": recovery.unused_count(request.user), "next": safe_next(request)},
-    )
+    context = {
+        "app": app,
+        "passkeys": Passkey.objects.filter(user=request.user).order_by("created_at", "pk"),
+        "any_factor": has_second_factor(request.user),
+        "codes_left": recovery.unused_count(request.user),
+        "next": safe_next(request),
+    }
+    return render(request, "accounts/two_factor.html", context)
 
 
 @never_cache
@@ -79,14 +83,18 @@ def two_factor_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def authenticator_setup_view(request):
-    if has_second_factor(request.user):
+    if TOTPAuthenticator.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return redirect("accounts:two_factor")
     device = totp.pending_authenticator(request.user)
     form = AuthenticatorSetupForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        first = not has_second_factor(request.user)
         if totp.verify_code(request.user, form.cleaned_data["code"], confirming=True):
-            codes = recovery.new_recovery_codes(request.user)
             record_event(EventType.SECOND_FACTOR_ADDED, user=request.user, request=request, factor="totp")
+            if not first:
+                messages.success(request, _("The authenticator app is on."))
+                return redirect(safe_next(request))
+            codes = recovery.new_recovery_codes(request.user)  # the first second factor: codes, shown once
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": safe_next(request)})
         form.add_error("code", _("This code is not correct. Check the time on your phone and try the next one."))
     status = 400 if request.method == "POST" else 200
@@ -120,7 +128,8 @@ def authenticator_remove_view(request):
         messages.error(request, _("Your current password was not entered correctly."))
         return redirect("accounts:two_factor")
     TOTPAuthenticator.objects.filter(user=request.user).delete()
-    request.user.recovery_codes.all().delete()
+    if not has_second_factor(request.user):
+        request.user.recovery_codes.all().delete()
     ended = end_user_sessions(request.user, EndReason.SIGNED_OUT_ELSEWHERE, except_sid=current_sid(request))
     record_event(EventType.SECOND_FACTOR_REMOVED, user=request.user, request=request, sessions_ended=ended)
     messages.success(request, _("The authenticator app was removed; your other sessions were signed out."))

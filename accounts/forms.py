@@ -18,7 +18,8 @@ class LoginForm(DesignedForm):
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        # "webauthn": the browser offers passkeys in this field's autofill (conditional mediation).
+        widget=forms.EmailInput(attrs={"autocomplete": "username webauthn", "autofocus": True}),
     )
     password = forms.CharField(
         label=_("Password"),

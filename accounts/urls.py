@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import factor_views, mail_views, views
+from accounts import factor_views, mail_views, passkey_views, views
 from accounts.mail import demo
 
 app_name = "accounts"
@@ -8,6 +8,10 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/second-factor/", factor_views.second_factor_view, name="second_factor"),
+    path("login/second-factor/passkey/options/", passkey_views.second_factor_options_view, name="passkey_step_options"),
+    path("login/second-factor/passkey/", passkey_views.second_factor_view, name="passkey_step"),
+    path("login/passkey/options/", passkey_views.sign_in_options_view, name="passkey_sign_in_options"),
+    path("login/passkey/", passkey_views.sign_in_view, name="passkey_sign_in"),
     path("logout/", views.logout_view, name="logout"),
     path("signed-out/", views.signed_out_view, name="signed_out"),
     path("register/", views.register_view, name="register"),
@@ -16,6 +20,9 @@ urlpatterns = [
     path("account/two-factor/", factor_views.two_factor_view, name="two_factor"),
     path("account/two-factor/app/", factor_views.authenticator_setup_view, name="authenticator_setup"),
     path("account/two-factor/app/remove/", factor_views.authenticator_remove_view, name="authenticator_remove"),
+    path("account/passkeys/options/", passkey_views.register_options_view, name="passkey_register_options"),
+    path("account/passkeys/", passkey_views.register_view, name="passkey_register"),
+    path("account/passkeys/<int:passkey_id>/remove/", passkey_views.remove_view, name="passkey_remove"),
     path("account/two-factor/recovery-codes/", factor_views.recovery_codes_view, name="recovery_codes"),
     path("account/email/", mail_views.email_change_view, name="email_change"),
     path("account/name/", mail_views.name_change_view, name="name_change"),

@@ -1,4 +1,4 @@
-"""Second factors (an authenticator app and recovery codes) and what a sign-in proved.
+"""Second factors (an authenticator app, passkeys, recovery codes) and what a sign-in proved.
 
 A user with a confirmed factor is asked for it after the password
 (``accounts.factors.second_step``); the methods proved go to ``sign_in`` and from
@@ -8,8 +8,11 @@ there into the SSO session, whose ``amr`` and ``acr`` every ID token carries
 
 from __future__ import annotations
 
-from accounts.models import TOTPAuthenticator, User
+from accounts.models import Passkey, TOTPAuthenticator, User
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    return (
+        TOTPAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+        or Passkey.objects.filter(user=user).exists()
+    )

@@ -1,6 +1,6 @@
 from accounts.models.audit import AuditEvent
 from accounts.models.email_changes import EmailChange
-from accounts.models.factors import RecoveryCode, TOTPAuthenticator
+from accounts.models.factors import Passkey, RecoveryCode, TOTPAuthenticator
 from accounts.models.grants import AuthorizationCode, EndedGrant, RefreshTokenRecord, RevokedAccessToken, token_digest
 from accounts.models.logout import LogoutDelivery
 from accounts.models.sessions import SSOSession
@@ -15,6 +15,7 @@ __all__ = [
     "EndedGrant",
     "LogoutDelivery",
     "PartnerSite",
+    "Passkey",
     "RecoveryCode",
     "RefreshTokenRecord",
     "RevokedAccessToken",

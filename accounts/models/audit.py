@@ -47,6 +47,8 @@ class AuditEvent(models.Model):
         SECOND_FACTOR_FAILURE = "second_factor_failure", "Wrong second-factor code"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
         RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+        PASSKEY_REFUSED = "passkey_refused", "Passkey refused"
+        PASSKEY_SIGN_COUNT_REGRESSED = "passkey_sign_count_regressed", "Passkey signature counter went back"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

@@ -40,3 +40,21 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey): its id and public key, the signature counter
+    the authenticator last reported, and the name its owner gave it (personal data:
+    ciphertext at rest, registered for audit_pii)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    backed_up = models.BooleanField(default=False, help_text="Synced between devices (a software key, swk).")
+    name = EncryptedPIICharField("name", max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"passkey of {self.user}"

@@ -16,6 +16,7 @@ PII_FIELDS: tuple[str, ...] = (
     "accounts.User.name",
     "accounts.EmailChange.email",
     "accounts.TOTPAuthenticator.secret",
+    "accounts.Passkey.name",
 )
 
 
