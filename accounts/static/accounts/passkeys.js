@@ -11,10 +11,13 @@
     return input ? input.value : "";
   }
 
-  function showError(element, message) {
+  // The server's own (translated) words, else the page's: never the browser's English.
+  class Refused extends Error {}
+
+  function showError(element, error) {
     const box = document.querySelector("[data-passkey-error]");
     if (!box) return;
-    box.textContent = message || box.dataset.passkeyError;
+    box.textContent = (error instanceof Refused && error.message) || box.dataset.passkeyError;
     box.hidden = false;
   }
 
@@ -28,7 +31,7 @@
     });
     let data = {};
     try { data = await response.json(); } catch (ignored) { /* a page, not JSON: the generic message */ }
-    if (!response.ok) throw new Error(data.error || "");
+    if (!response.ok) throw new Refused(data.error || "");
     return data;
   }
 
@@ -61,23 +64,30 @@
         const name = register.querySelector("input[name=name]").value;
         go(await post(register.dataset.verifyUrl, { credential: credential.toJSON(), name }, csrfToken(register)));
       } catch (error) {
-        showError(register, error && error.message);
+        showError(register, error);
       }
     });
   }
 
   // Signing in (the sign-in page, or the second step): a button, and on the sign-in page
   // the e-mail field's autofill too (conditional mediation), which the button cancels.
-  let pending = null;
-  async function signIn(button, mediation) {
-    if (pending) pending.abort();
-    pending = new AbortController();
+  // One ceremony at a time: the button cancels the autofill one and waits until it has ended.
+  let controller = null;
+  let running = Promise.resolve();
+  async function ceremony(button, mediation, signal) {
     const options = await post(button.dataset.optionsUrl, {}, csrfToken());
     const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options);
-    const request = { publicKey, signal: pending.signal };
+    const request = { publicKey, signal };
     if (mediation) request.mediation = mediation;
     const credential = await navigator.credentials.get(request);
     go(await post(button.dataset.verifyUrl, { credential: credential.toJSON(), next: button.dataset.next || "" }, csrfToken()));
+  }
+  async function signIn(button, mediation) {
+    if (controller) controller.abort();
+    await running.catch(() => {});
+    controller = new AbortController();
+    running = ceremony(button, mediation, controller.signal);
+    return running;
   }
 
   const button = document.getElementById("passkey-sign-in");
@@ -85,11 +95,14 @@
     button.hidden = false;
     button.addEventListener("click", () => signIn(button).catch((error) => {
       if (error && error.name === "AbortError") return;
-      showError(button, error && error.message);
+      showError(button, error);
     }));
     if (button.dataset.conditional && PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
-        if (available) signIn(button, "conditional").catch(() => {});
+        if (!available) return;
+        signIn(button, "conditional").catch((error) => {
+          if (!error || error.name !== "AbortError") showError(button, error);
+        });
       });
     }
   }
