@@ -42,8 +42,10 @@ def pending(request: HttpRequest) -> Pending | None:
     state = request.session.get(PENDING_KEY)
     if not isinstance(state, dict) or time.time() - state.get("since", 0) > PENDING_SECONDS:
         return None
+    # Whoever else may be signed in here: the password was proved in this browser, and
+    # sign_in signs the other account out first ("Use another account").
     user = User.objects.filter(pk=state.get("user"), is_active=True).first()
-    if user is None or (request.user.is_authenticated and request.user.pk != user.pk):
+    if user is None:
         return None
     return Pending(user, tuple(state.get("methods", ())), state.get("next", ""))
 

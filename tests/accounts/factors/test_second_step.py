@@ -96,3 +96,15 @@ def test_the_secret_is_ciphertext_at_rest_and_codes_are_keyed_hashes(app_user):
 
     plain = {hashlib.sha256(code.replace("-", "").encode()).hexdigest() for code in app_user.codes}
     assert len(hashes) == 10 and not plain & set(hashes)
+
+
+def test_switching_to_an_account_with_an_app_from_another_signed_in_account(app_user, make_user, password, clock):
+    from tests.support.oauth import signed_in
+
+    other = make_user("other@example.org")
+    client = signed_in(Client(), other)
+    switched = client.post(reverse("accounts:login") + "?switch=1", {"email": app_user.email, "password": password})
+    assert switched["Location"] == STEP
+    assert client.post(STEP, {"code": code_now(app_user, clock)}).status_code == 302
+    assert SSOSession.objects.filter(user=other, ended_at__isnull=True).count() == 0  # signed out first
+    assert SSOSession.objects.filter(user=app_user, ended_at__isnull=True).count() == 1
