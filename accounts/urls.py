@@ -2,6 +2,7 @@ from django.urls import path
 
 from accounts import factor_views, mail_views, passkey_views, views
 from accounts.mail import demo
+from accounts.privacy import views as privacy_views
 
 app_name = "accounts"
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("account/passkeys/<int:passkey_id>/remove/", passkey_views.remove_view, name="passkey_remove"),
     path("account/two-factor/recovery-codes/", factor_views.recovery_codes_view, name="recovery_codes"),
     path("account/email/", mail_views.email_change_view, name="email_change"),
+    path("account/data/", privacy_views.export_view, name="export"),
     path("account/name/", mail_views.name_change_view, name="name_change"),
     path("account/verify/", mail_views.resend_verification_view, name="resend_verification"),
     path("password/forgot/", mail_views.password_reset_view, name="password_reset"),

@@ -49,6 +49,7 @@ class AuditEvent(models.Model):
         RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
         PASSKEY_REFUSED = "passkey_refused", "Passkey refused"
         PASSKEY_SIGN_COUNT_REGRESSED = "passkey_sign_count_regressed", "Passkey signature counter went back"
+        DATA_EXPORTED = "data_exported", "Account data exported"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

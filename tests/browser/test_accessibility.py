@@ -82,6 +82,7 @@ def test_every_page_passes_axe_without_serious_violations(
         ("idp-change-name", "/account/name/"),
         ("idp-two-factor", "/account/two-factor/"),
         ("idp-set-up-app", "/account/two-factor/app/"),
+        ("idp-export", "/account/data/"),
         ("idp-link-refused", "/link/reset/not-a-token/"),
         ("idp-confirm-address", "/link/verify/a-token/"),
     ]:
@@ -91,6 +92,10 @@ def test_every_page_passes_axe_without_serious_violations(
     page.fill("input[name=email]", "not an address")
     page.click("main button[type=submit]")
     check("idp-change-email-errors")
+    page.goto(idp + "/account/data/")
+    page.fill("input[name=password]", password)
+    page.click("#view")
+    check("idp-export-view")
     page.goto(idp + "/account/")
     page.click("#resend")
     check("idp-mail-sent")
@@ -119,7 +124,7 @@ def test_every_page_passes_axe_without_serious_violations(
     context.close()
 
     assert {label: problems for label, problems in found.items() if problems} == {}
-    assert len(found) == 32
+    assert len(found) == 34
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
