@@ -385,6 +385,7 @@ SSO = {
         "email": gettext_lazy("See your email address"),
         "offline_access": gettext_lazy("Keep you signed in"),
         "device_sso": gettext_lazy("Sign you in to its other apps on this device"),
+        "account_data": gettext_lazy("Get a copy of all the data of your account"),
     },
     "NETWORK_ID_IPV4_PREFIX": 24,
     "NETWORK_ID_IPV6_PREFIX": 48,

@@ -109,7 +109,8 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
     if registration.backchannel_logout_uri:
         _check_uri(registration.backchannel_logout_uri, "back-channel logout URI")
     known_scopes = set(sso_settings().scopes)
-    scopes = set(registration.scopes or known_scopes - {"device_sso"})
+    # Only asked-for scopes beyond the everyday ones: device_sso and account_data are never a default.
+    scopes = set(registration.scopes or known_scopes - {"device_sso", "account_data"})
     unknown = scopes - known_scopes
     if unknown:
         raise ValidationError(f"unknown scope(s): {', '.join(sorted(unknown))}")
