@@ -14,6 +14,26 @@ from ui.forms import DesignedForm, FocusFirstError
 INVALID_LOGIN = _("The email address or password is not correct.")
 
 
+def address_field(label=_("Email"), **attrs) -> forms.EmailField:
+    """An address typed for an account: as long as RFC 5321 allows, no control characters."""
+    return forms.EmailField(
+        label=label,
+        max_length=254,
+        validators=[reject_control_characters],
+        widget=forms.EmailInput(attrs={"autocomplete": "email", **attrs}),
+    )
+
+
+def name_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Name"),
+        max_length=150,
+        required=False,
+        validators=[reject_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
 class LoginForm(DesignedForm):
     email = forms.EmailField(
         label=_("Email"),
@@ -30,19 +50,8 @@ class LoginForm(DesignedForm):
 
 
 class RegistrationForm(DesignedForm):
-    email = forms.EmailField(
-        label=_("Email"),
-        max_length=254,
-        validators=[reject_control_characters],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=150,
-        required=False,
-        validators=[reject_control_characters],
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
+    email = address_field()
+    name = name_field()
     password = forms.CharField(
         label=_("Password"),
         max_length=4096,
@@ -80,12 +89,7 @@ class PasswordChange(FocusFirstError, PasswordChangeForm):
 
 
 class PasswordResetRequestForm(DesignedForm):
-    email = forms.EmailField(
-        label=_("Email"),
-        max_length=254,
-        validators=[reject_control_characters],
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
-    )
+    email = address_field(autofocus=True)
 
 
 class NewPassword(FocusFirstError, SetPasswordForm):
@@ -123,12 +127,7 @@ class ConfirmPasswordForm(DesignedForm):
 
 class EmailChangeForm(ConfirmPasswordForm):
     field_order = ["email", "password"]
-    email = forms.EmailField(
-        label=_("New email address"),
-        max_length=254,
-        validators=[reject_control_characters],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = address_field(_("New email address"))
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -156,10 +155,4 @@ class SecondFactorForm(DesignedForm):
 
 
 class NameForm(DesignedForm):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=150,
-        required=False,
-        validators=[reject_control_characters],
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
+    name = name_field()

@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -92,7 +93,7 @@ def register_view(request):
     name = name.strip()
     try:
         reject_control_characters(name)
-    except Exception:  # noqa: BLE001 - a ValidationError: the same refusal as an empty name
+    except ValidationError:  # the same refusal as an empty name
         name = ""
     if not name or len(name) > 100:
         return _refused(_("Give the passkey a name of up to 100 characters."))
@@ -158,13 +159,15 @@ def sign_in_view(request):
     return JsonResponse({"redirect": target})
 
 
+def _expired() -> JsonResponse:
+    return _refused(_("Please sign in again: the sign-in took too long."))
+
+
 @never_cache
 @require_POST
 def second_factor_options_view(request):
     step = second_step.pending(request)
-    if step is None:
-        return _refused(_("Please sign in again: the sign-in took too long."))
-    return _options(authentication_options(request, step.user))
+    return _options(authentication_options(request, step.user)) if step else _expired()
 
 
 @never_cache
@@ -172,7 +175,7 @@ def second_factor_options_view(request):
 def second_factor_view(request):
     step = second_step.pending(request)
     if step is None:
-        return _refused(_("Please sign in again: the sign-in took too long."))
+        return _expired()
     try:
         used = authenticate(request, _credential(_body(request)), user=step.user)
     except PasskeyRefused as error:

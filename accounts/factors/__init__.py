@@ -8,11 +8,15 @@ there into the SSO session, whose ``amr`` and ``acr`` every ID token carries
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Passkey, TOTPAuthenticator, User
 
 
 def has_second_factor(user: User) -> bool:
-    return (
-        TOTPAuthenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
-        or Passkey.objects.filter(user=user).exists()
-    )
+    """One query at every password sign-in: a confirmed app or any passkey."""
+    return User.objects.filter(
+        Exists(TOTPAuthenticator.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False))
+        | Exists(Passkey.objects.filter(user=OuterRef("pk"))),
+        pk=user.pk,
+    ).exists()

@@ -15,6 +15,7 @@ from typing import Callable
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -55,7 +56,7 @@ class LinkPurpose:
             raise LinkInvalid(self.name)
         try:
             user = (users if users is not None else User.objects).get(pk=payload["u"], is_active=True)
-        except (User.DoesNotExist, ValueError, signing.BadSignature):
+        except (User.DoesNotExist, ValidationError):  # our own payload names a well-formed id, but deleted
             raise LinkInvalid(self.name) from None
         if not constant_time_compare(str(payload.get("f", "")), self._fingerprint(user)):
             raise LinkInvalid(self.name)

@@ -8,15 +8,11 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, SSOSession, User
 from accounts.pii.blind_index import email_index
+from tests.support.oauth import REGISTRATION
 
 pytestmark = pytest.mark.django_db
 REGISTER = reverse("accounts:register")
-GOOD = {
-    "email": "grace@example.org",
-    "name": "Grace Hopper",
-    "password": "a long enough passphrase 7",
-    "password_confirm": "a long enough passphrase 7",
-}
+GOOD = REGISTRATION
 
 
 def nothing_written():

@@ -13,17 +13,11 @@ from django.urls import reverse
 from accounts.mail.links import VERIFY_EMAIL
 from accounts.models import AuditEvent, User
 from accounts.oauth.claims import identity_claims
-from accounts.oauth.registry import SiteRegistration, register_site
-from tests.support.oauth import REDIRECT, SECRET, Pkce, authorize_params, query_of
+from tests.support.oauth import REGISTRATION, Pkce, another_site, authorize_params, query_of
 
 pytestmark = pytest.mark.django_db
 REGISTER = reverse("accounts:register")
-GOOD = {
-    "email": "grace@example.org",
-    "name": "Grace Hopper",
-    "password": "a long enough passphrase 7",
-    "password_confirm": "a long enough passphrase 7",
-}
+GOOD = REGISTRATION
 
 
 def csrf_free(html: str) -> str:
@@ -117,17 +111,7 @@ def test_a_verification_link_is_for_the_address_it_was_mailed_to(mailbox, user):
 
 @pytest.fixture
 def strict_site(db):
-    site, _ = register_site(
-        SiteRegistration(
-            client_id="strict",
-            name="Strict Shop",
-            redirect_uris=[REDIRECT],
-            client_secret=SECRET,
-            first_party=True,
-            require_verified_email=True,
-        )
-    )
-    return site
+    return another_site("strict", first_party=True, require_verified_email=True)
 
 
 def test_a_site_that_requires_a_verified_address_waits_for_it(browser, user, strict_site, mailbox):
@@ -135,7 +119,7 @@ def test_a_site_that_requires_a_verified_address_waits_for_it(browser, user, str
     gate = browser.get(reverse("oauth:authorize"), params)
     assert gate.status_code == 403
     page = gate.content.decode()
-    assert "Verify your address first" in page and "Strict Shop" in page
+    assert "Verify your address first" in page and "Strict" in page
     silent = browser.get(reverse("oauth:authorize"), {**params, "prompt": "none"})
     assert query_of(silent["Location"])["error"] == "interaction_required"
 

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import AuditEvent, AuthorizationCode, RefreshTokenRecord, SSOSession, User
 from tests.support.exchange import exchange, native_app, native_sso_params
-from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
+from tests.support.oauth import REGISTRATION, Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PARALLEL = 20
@@ -80,13 +80,6 @@ def test_parallel_native_sso_exchanges_leave_no_duplicate_or_orphan_tokens(write
     assert len(set(outstanding.values_list("jti", flat=True))) == outstanding.count()
     assert RefreshTokenRecord.objects.filter(outstanding__in=outstanding).count() == outstanding.count()
     assert set(RefreshTokenRecord.objects.values_list("sso_session__user", flat=True)) == {user.pk}
-
-
-REGISTRATION = {
-    "name": "Racer",
-    "password": "a long enough passphrase 7",
-    "password_confirm": "a long enough passphrase 7",
-}
 
 
 def test_parallel_registrations_of_one_email_in_different_cases_create_one_account(db, mailbox, settings):

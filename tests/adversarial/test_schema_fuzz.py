@@ -20,9 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.oauth.registry import SiteRegistration, register_site
 from sso_project.wsgi import application
-from tests.support.oauth import REDIRECT, SECRET, Pkce, exchange_code, obtain_code
+from tests.support.oauth import SECRET, Pkce, access_token_for, another_site, exchange_code, obtain_code
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -33,18 +32,8 @@ def credentials(site, browser):
     pkce = Pkce.new()
     tokens = exchange_code(Client(), site, obtain_code(browser, site, pkce), pkce).json()
     basic = base64.b64encode(f"{site.client_id}:{SECRET}".encode()).decode()
-    exporter, _ = register_site(
-        SiteRegistration(
-            client_id="exporter",
-            name="Exporter",
-            redirect_uris=[REDIRECT],
-            client_secret=SECRET,
-            scopes=["openid", "account_data"],
-        )
-    )
-    pkce = Pkce.new()
-    code = obtain_code(browser, exporter, pkce, scope="openid account_data")
-    data_token = exchange_code(Client(), exporter, code, pkce).json()["access_token"]
+    exporter = another_site("exporter", scopes=["openid", "account_data"])
+    data_token = access_token_for(browser, exporter, "openid account_data")
     return {
         "/api/v1/me": {"Authorization": f"Bearer {tokens['access_token']}"},
         "/api/v1/me/data": {"Authorization": f"Bearer {data_token}"},

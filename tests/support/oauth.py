@@ -17,6 +17,13 @@ from accounts.oauth.registry import SiteRegistration, new_client_secret, registe
 
 SECRET = new_client_secret()  # as strong as a generated one: weaker ones are refused
 REDIRECT = "http://127.0.0.1:8001/oidc/callback/"
+# A registration form every validator accepts.
+REGISTRATION = {
+    "email": "grace@example.org",
+    "name": "Grace Hopper",
+    "password": "a long enough passphrase 7",
+    "password_confirm": "a long enough passphrase 7",
+}
 
 
 @dataclass
@@ -61,6 +68,22 @@ def pairwise_sites(db):
         )
         sites.append(registered)
     return sites
+
+
+def another_site(client_id: str, **fields):
+    """A confidential site beside ``site``, registered with ``fields`` (scopes, first_party, requirements)."""
+    registered, _ = register_site(
+        SiteRegistration(
+            client_id=client_id, name=client_id.title(), redirect_uris=[REDIRECT], client_secret=SECRET, **fields
+        )
+    )
+    return registered
+
+
+def access_token_for(browser: Client, site, scope: str) -> str:
+    """An access token of ``browser``'s user at ``site`` with ``scope``, through the code flow."""
+    pkce = Pkce.new()
+    return exchange_code(Client(), site, obtain_code(browser, site, pkce, scope=scope), pkce).json()["access_token"]
 
 
 def authorize_params(site, pkce: Pkce, **overrides) -> dict[str, str]:

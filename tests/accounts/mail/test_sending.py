@@ -14,15 +14,11 @@ from accounts.mail import Mail, MailNotSent, compose, send
 from accounts.mail.redaction import RedactLinkTokens, redact
 from accounts.models import AuditEvent, EmailChange, User
 from sso_project.env import ConfigError, email_from_url
+from tests.support.oauth import REGISTRATION
 
 pytestmark = pytest.mark.django_db
 REGISTER, FORGOT = reverse("accounts:register"), reverse("accounts:password_reset")
-GOOD = {
-    "email": "grace@example.org",
-    "name": "Grace Hopper",
-    "password": "a long enough passphrase 7",
-    "password_confirm": "a long enough passphrase 7",
-}
+GOOD = REGISTRATION
 
 
 @pytest.mark.parametrize(

@@ -7,25 +7,14 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.oauth.registry import SiteRegistration, register_site
-from tests.support.oauth import REDIRECT, SECRET, Pkce, exchange_code, obtain_code
+from tests.support.oauth import access_token_for, another_site
 
 pytestmark = pytest.mark.django_db
 MY_DATA = reverse("api:my-data")
 
 
 def token_for(browser, scope: str) -> str:
-    site, _ = register_site(
-        SiteRegistration(
-            client_id="exporter",
-            name="Exporter",
-            redirect_uris=[REDIRECT],
-            client_secret=SECRET,
-            scopes=["openid", "email", "account_data"],
-        )
-    )
-    pkce = Pkce.new()
-    return exchange_code(Client(), site, obtain_code(browser, site, pkce, scope=scope), pkce).json()["access_token"]
+    return access_token_for(browser, another_site("exporter", scopes=["openid", "email", "account_data"]), scope)
 
 
 def test_a_token_with_the_scope_gets_the_users_data(browser, user):
