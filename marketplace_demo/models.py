@@ -43,3 +43,10 @@ class SeenLogoutToken(models.Model):
 
     jti = models.CharField(max_length=64, unique=True)
     seen_at = models.DateTimeField(default=timezone.now)
+
+
+class SeenSecurityEvent(models.Model):
+    """``jti`` of Security Event Tokens already acted on: a retried delivery is acknowledged, not redone."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)

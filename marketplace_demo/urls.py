@@ -18,6 +18,7 @@ urlpatterns = [
     path("signed-out/", views.signed_out, name="signed_out"),
     path("oidc/callback/", views.callback, name="callback"),
     path("oidc/backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
+    path("oidc/security-events/", views.security_events, name="security_events"),
     path("api/my-skills", MyItemsView.as_view(), name="api-my-items"),
 ]
 

@@ -23,6 +23,7 @@ from marketplace_demo import oidc
 from marketplace_demo.backchannel import process_logout_token
 from marketplace_demo.models import Installation, Item
 from marketplace_demo.partner_auth.verify import InvalidToken
+from marketplace_demo.security_events import RefusedEvent, process_security_event
 from ui.theme import theme_css as theme
 
 logger = logging.getLogger("marketplace_demo")
@@ -214,6 +215,35 @@ def backchannel_logout(request):
         response = JsonResponse({"error": "invalid_request", "error_description": str(error)}, status=400)
     else:
         response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+MAX_SET_BYTES = 16 * 1024
+
+
+@csrf_exempt
+@require_POST
+def security_events(request):
+    """RFC 8935 section 2: a SET as the body; 202 when accepted, 400 with ``err`` otherwise."""
+    content_type = request.content_type.lower()
+    if content_type != "application/secevent+jwt":
+        error = RefusedEvent("invalid_request", "the body must be application/secevent+jwt")
+    elif len(request.body) > MAX_SET_BYTES:
+        error = RefusedEvent("invalid_request", "the security event token is too large")
+    else:
+        try:
+            process_security_event(request.body.decode("ascii"))
+        except UnicodeDecodeError:
+            error = RefusedEvent("invalid_request", "malformed token")
+        except RefusedEvent as refused:
+            error = refused
+        else:
+            error = None
+    if error is None:
+        response = HttpResponse(status=202)
+    else:
+        response = JsonResponse({"err": error.err, "description": error.description}, status=400)
     response["Cache-Control"] = "no-store"
     return response
 
