@@ -22,13 +22,14 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuditEvent, LogoutDelivery, PartnerSite, SSOSession, User
+from accounts.models import AuditEvent, OutboxMessage, PartnerSite, SSOSession, User
 from accounts.models.sites import origin_of
-from accounts.oauth.backchannel import attempt_delivery
 from accounts.oauth.keyring import ensure_signing_key
 from accounts.oauth.registry import new_client_secret
+from accounts.outbox import attempt_delivery
 from accounts.pii.blind_index import email_index
 from accounts.pii.masking import mask_email, mask_name
+from accounts.privacy.erasure import ErasureReason, ErasureRefused, erase_account
 from accounts.sessions import EndReason, changing_credentials, end_sso_session
 
 VIEW_PII = "accounts.view_pii"
@@ -65,6 +66,15 @@ class UserChangeAdminForm(UniqueEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class EraseAccountAdminForm(forms.Form):
+    # The owner's own request is the account page's to record; staff give theirs.
+    reason = forms.ChoiceField(choices=[("", "---------")] + ErasureReason.choices[1:])
+    confirm = forms.BooleanField(
+        label="Erase this account for good: its sessions end and every partner site it used is told",
+        error_messages={"required": "Tick the box to confirm the erasure."},
+    )
 
 
 @admin.register(User)
@@ -140,6 +150,43 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # accounts are erased one by one, each with its reason
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Erasure, not a row deletion: the same ``erase_account`` as the owner's, with a reason, audited."""
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_delete_permission(request, user):
+            raise PermissionDenied
+        form = EraseAccountAdminForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                erase_account(user, form.cleaned_data["reason"], actor=request.user, request=request)
+            except ErasureRefused:
+                form.add_error(None, "This is the only active superuser: make another account superuser first.")
+            else:
+                self.message_user(request, "The account was erased; its partner sites are being told.")
+                return redirect("admin:accounts_user_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase account",
+            "opts": self.opts,
+            "original": user if pii_revealed(request, user.pk) else MaskedAccount(user),
+            "form": form,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/accounts/user/erase.html", context, status=status)
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied("accounts are erased through erase_account, never deleted as rows")
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied("accounts are erased through erase_account, never deleted as rows")
 
     def get_urls(self):
         reveal = path(
@@ -329,10 +376,11 @@ class PartnerSiteAdmin(admin.ModelAdmin):
             )
 
 
-@admin.register(LogoutDelivery)
-class LogoutDeliveryAdmin(admin.ModelAdmin):
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = (
         "site",
+        "kind",
         "short_sid",
         "status",
         "attempts",
@@ -341,8 +389,8 @@ class LogoutDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
         "last_error",
     )
-    list_filter = ("status", "site")
-    readonly_fields = [field.name for field in LogoutDelivery._meta.fields]
+    list_filter = ("status", "kind", "site")
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
     actions = ["retry_now"]
 
     @admin.display(description="sid")
@@ -351,7 +399,7 @@ class LogoutDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry delivery now", permissions=["change"])
     def retry_now(self, request, queryset):
-        delivered = sum(attempt_delivery(d.pk) for d in queryset.filter(status=LogoutDelivery.Status.PENDING))
+        delivered = sum(attempt_delivery(d.pk) for d in queryset.filter(status=OutboxMessage.Status.PENDING))
         self.message_user(request, f"{delivered} delivered.", messages.INFO)
 
     def has_add_permission(self, request):

@@ -38,6 +38,9 @@ class SSOSettings:
     logout_token_lifetime: timedelta
     jwt_leeway: timedelta
     device_secret_lifetime: timedelta
+    ended_session_retention: timedelta  # then `purge` removes an ended SSO session and what hangs on it
+    audit_retention: timedelta
+    outbox_retention: timedelta  # a delivered or abandoned message to a site, kept to be looked at
     scopes: Mapping[str, str]  # scope -> what the consent page says it allows
     network_id_ipv4_prefix: int
     network_id_ipv6_prefix: int
@@ -50,7 +53,9 @@ class SSOSettings:
             raise ImproperlyConfigured(f"SSO setting: unknown {unknown or 'none'}, missing {missing or 'none'}")
         values = {field.name: raw[name] for name, field in names.items()}
         for name, value in values.items():
-            if name.endswith(("_lifetime", "_leeway")) and (not isinstance(value, timedelta) or value < timedelta(0)):
+            if name.endswith(("_lifetime", "_leeway", "_retention")) and (
+                not isinstance(value, timedelta) or value < timedelta(0)
+            ):
                 raise ImproperlyConfigured(f"SSO[{name.upper()!r}] must be a duration (timedelta) of zero or more")
         if values["signing_algorithm"] not in SIGNING_ALGORITHMS:
             raise ImproperlyConfigured(f"SSO['SIGNING_ALGORITHM'] must be one of {', '.join(SIGNING_ALGORITHMS)}")

@@ -125,6 +125,13 @@ class ConfirmPasswordForm(DesignedForm):
         return password
 
 
+class EraseAccountForm(ConfirmPasswordForm):
+    understood = forms.BooleanField(
+        label=_("I understand that my account and everything kept with it are deleted for good."),
+        error_messages={"required": _("Tick the box to confirm that you want the account deleted.")},
+    )
+
+
 class EmailChangeForm(ConfirmPasswordForm):
     field_order = ["email", "password"]
     email = address_field(_("New email address"))

@@ -19,13 +19,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import store
+from accounts import outbox, store
 from accounts.audit import EventType, record_event
 from accounts.devices import describe_device
 from accounts.joined_rows import JoinedRead, Part
-from accounts.models import SSOSession, User
+from accounts.models import OutboxMessage, SSOSession, User
 from accounts.network import network_id
 from accounts.oauth import backchannel, denylist
+from accounts.privacy.security_events import queue_account_event
 
 SID_KEY = "sso_sid"
 
@@ -131,7 +132,7 @@ def end_sso_session(
 def _after_session_ended(sid: str, delivery_ids: list[int]) -> None:
     denylist.deny_session(sid)
     for delivery_id in delivery_ids:
-        backchannel.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
+        outbox.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
 
 
 _credential_change: ContextVar[HttpRequest | None] = ContextVar("credential_change", default=None)
@@ -153,7 +154,8 @@ def end_sessions_for_credential_change(user: User, *, disabled: bool) -> int:
     """Any change of the password hash, or an account disabled, by any path, ends every
     SSO session of the user as "sign out everywhere" does (RFC 9700 section 4.14.2;
     DESIGN.md section 5); a user changing their own password keeps the session they
-    changed it from."""
+    changed it from. The sites registered for it hear of a disabled account by an
+    ``account-disabled`` Security Event Token."""
     request = _credential_change.get()
     actor = request.user if request is not None and request.user.is_authenticated else None
     own = actor is not None and actor.pk == user.pk
@@ -168,6 +170,8 @@ def end_sessions_for_credential_change(user: User, *, disabled: bool) -> int:
         sid=kept or "",
         sessions_ended=ended,
     )
+    if disabled:
+        outbox.attempt_after_commit(queue_account_event(user, OutboxMessage.Kind.ACCOUNT_DISABLED))
     return ended
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts import outbox
 from accounts.audit import EventType, record_event
 from accounts.models import EndedGrant, PartnerSite, RefreshTokenRecord, SessionSite, SSOSession
 from accounts.oauth import backchannel, denylist
@@ -86,7 +87,7 @@ def _after_grant_ended(client_id: str, sids: list[str], ended_at, delivery_ids: 
     for sid in sids:
         denylist.deny_grant(sid, client_id, ended_at)
     for delivery_id in delivery_ids:
-        backchannel.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
+        outbox.attempt_delivery(delivery_id)  # failures stay queued for deliver_logouts
 
 
 def sessions_signed_in_to(site: PartnerSite):

@@ -39,6 +39,10 @@ try:
     BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
     ACCESS_TOKEN_SECONDS = env_int("SSO_ACCESS_TOKEN_SECONDS", 300, minimum=1)
     DEVICE_SECRET_DAYS = env_int("SSO_DEVICE_SECRET_DAYS", 90, minimum=1)
+    # How long `manage.py purge` keeps what no longer serves a request (docs/reference.md).
+    ENDED_SESSION_RETENTION_DAYS = env_int("SSO_ENDED_SESSION_RETENTION_DAYS", 30, minimum=1)
+    AUDIT_RETENTION_DAYS = env_int("SSO_AUDIT_RETENTION_DAYS", 400, minimum=1)
+    OUTBOX_RETENTION_DAYS = env_int("SSO_OUTBOX_RETENTION_DAYS", 7, minimum=1)
     LEGACY_IDP_TIMEOUT_SECONDS = env_float("LEGACY_IDP_TIMEOUT_SECONDS", 3.0, minimum=0.1)
     keys = KeySource(
         Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")),
@@ -379,6 +383,9 @@ SSO = {
     "LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
     "JWT_LEEWAY": timedelta(seconds=30),
     "DEVICE_SECRET_LIFETIME": timedelta(days=DEVICE_SECRET_DAYS),
+    "ENDED_SESSION_RETENTION": timedelta(days=ENDED_SESSION_RETENTION_DAYS),
+    "AUDIT_RETENTION": timedelta(days=AUDIT_RETENTION_DAYS),
+    "OUTBOX_RETENTION": timedelta(days=OUTBOX_RETENTION_DAYS),
     "SCOPES": {  # what the consent page says each allows, translated where shown
         "openid": gettext_lazy("Sign you in"),
         "profile": gettext_lazy("See your name"),

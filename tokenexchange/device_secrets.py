@@ -40,6 +40,11 @@ def live_device_secret(raw: str) -> DeviceSecret | None:
     return secret if secret is not None and secret.is_live() else None
 
 
+def expired_device_secrets(now):
+    """For ``purge``: an expired secret is refused whatever its row says (``is_live``)."""
+    return DeviceSecret.objects.filter(expires_at__lt=now)
+
+
 class NativeSSOIssuance:
     """OpenID Connect Native SSO draft 07 section 3.4: a grant with ``openid device_sso``
     for a native-SSO app carries a device secret, and its ID token ``ds_hash`` (both or neither)."""

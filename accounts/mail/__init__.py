@@ -34,6 +34,7 @@ SUBJECTS = {
     "email_change_taken": _("Someone tried to use your address for another account"),
     "email_changed": _("The e-mail address of your account was changed"),
     "recovery_code_used": _("A recovery code was used"),
+    "account_erased": _("Your account was deleted"),
 }
 
 

@@ -2,7 +2,7 @@ from accounts.models.audit import AuditEvent
 from accounts.models.email_changes import EmailChange
 from accounts.models.factors import Passkey, RecoveryCode, TOTPAuthenticator
 from accounts.models.grants import AuthorizationCode, EndedGrant, RefreshTokenRecord, RevokedAccessToken, token_digest
-from accounts.models.logout import LogoutDelivery
+from accounts.models.outbox import OutboxMessage, SiteAccount
 from accounts.models.sessions import SSOSession
 from accounts.models.sites import Consent, PartnerSite, SessionSite
 from accounts.models.users import User, UserManager
@@ -13,7 +13,7 @@ __all__ = [
     "Consent",
     "EmailChange",
     "EndedGrant",
-    "LogoutDelivery",
+    "OutboxMessage",
     "PartnerSite",
     "Passkey",
     "RecoveryCode",
@@ -21,6 +21,7 @@ __all__ = [
     "RevokedAccessToken",
     "SSOSession",
     "SessionSite",
+    "SiteAccount",
     "TOTPAuthenticator",
     "User",
     "UserManager",

@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         PASSKEY_REFUSED = "passkey_refused", "Passkey refused"
         PASSKEY_SIGN_COUNT_REGRESSED = "passkey_sign_count_regressed", "Passkey signature counter went back"
         DATA_EXPORTED = "data_exported", "Account data exported"
+        ACCOUNT_ERASED = "account_erased", "Account erased"
+        SECURITY_EVENT_DELIVERED = "security_event_delivered", "Security event delivered"
+        SECURITY_EVENT_FAILED = "security_event_failed", "Security event delivery failed"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

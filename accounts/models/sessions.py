@@ -31,6 +31,7 @@ class SSOSession(models.Model):
         ACCOUNT_DISABLED = "account_disabled", "account disabled"
         ADMIN_TERMINATED = "admin_terminated", "terminated by an administrator"
         REFRESH_TOKEN_REUSE = "refresh_token_reuse", "a rotated refresh token was used again"
+        ACCOUNT_ERASED = "account_erased", "account erased"
 
     sid = models.CharField(max_length=64, unique=True, default=new_sid, editable=False)
     # Indexed by Meta's (user, ended_at), which leads with it.

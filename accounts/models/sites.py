@@ -44,6 +44,13 @@ class PartnerSite(models.Model):
     redirect_uris = models.JSONField(default=list, help_text="Exact redirect URIs.")
     post_logout_redirect_uris = models.JSONField(default=list, blank=True)
     backchannel_logout_uri = models.URLField(blank=True)
+    # RFC 8935 push receiver of Security Event Tokens: told account-purged when an
+    # account the site knew is erased, and account-disabled when staff disable one
+    # if it asked for that too.
+    security_event_uri = models.URLField(blank=True, help_text="Push receiver of Security Event Tokens (RFC 8935).")
+    account_disabled_events = models.BooleanField(
+        default=False, help_text="Also told account-disabled when an administrator disables a user."
+    )
     allowed_scopes = models.JSONField(default=list)
     allowed_cors_origins = models.JSONField(default=list, blank=True)
     subject_type = models.CharField(max_length=8, choices=SubjectType.choices, default=SubjectType.PUBLIC)

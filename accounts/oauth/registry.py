@@ -40,6 +40,8 @@ class SiteRegistration:
     redirect_uris: list[str]
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     backchannel_logout_uri: str = ""
+    security_event_uri: str = ""
+    account_disabled_events: bool = False
     public: bool = False
     subject_type: str = PartnerSite.SubjectType.PUBLIC
     first_party: bool = False
@@ -108,6 +110,10 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         _check_uri(uri, "post-logout redirect URI")
     if registration.backchannel_logout_uri:
         _check_uri(registration.backchannel_logout_uri, "back-channel logout URI")
+    if registration.security_event_uri:
+        _check_uri(registration.security_event_uri, "security event URI")
+    elif registration.account_disabled_events:
+        raise ValidationError("account-disabled events need a security event URI to push them to")
     known_scopes = set(sso_settings().scopes)
     # Only asked-for scopes beyond the everyday ones: device_sso and account_data are never a default.
     scopes = set(registration.scopes or known_scopes - {"device_sso", "account_data"})
@@ -138,6 +144,8 @@ def register_site(registration: SiteRegistration) -> tuple[PartnerSite, str | No
         site.redirect_uris = list(dict.fromkeys(registration.redirect_uris))
         site.post_logout_redirect_uris = list(dict.fromkeys(registration.post_logout_redirect_uris))
         site.backchannel_logout_uri = registration.backchannel_logout_uri
+        site.security_event_uri = registration.security_event_uri
+        site.account_disabled_events = registration.account_disabled_events
         site.allowed_scopes = sorted(scopes)
         site.allowed_cors_origins = sorted({origin_of(uri) for uri in site.redirect_uris})
         site.subject_type = registration.subject_type

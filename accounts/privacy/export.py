@@ -1,7 +1,8 @@
 """A copy of everything the IdP keeps about one account (GDPR articles 15 and 20),
 produced on demand and never stored: the profile, the address and whether it is
 verified, the second factors (names and dates, never a secret), the sessions (dates,
-coarse device, reduced network), the consents by site, and the audit events about it."""
+coarse device, reduced network), the consents by site, the sites it signed in to,
+and the audit events about it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Consent, Passkey, SSOSession, TOTPAuthenticator, User
+from accounts.models import AuditEvent, Consent, Passkey, SiteAccount, SSOSession, TOTPAuthenticator, User
 
 FORMAT = "privacy-sso/account-export/1"
 
@@ -56,6 +57,10 @@ def export_for(user: User) -> dict:
         "consents": [
             {"site": c.site.name, "client_id": c.site.client_id, "scopes": c.scopes, "granted_at": _when(c.granted_at)}
             for c in Consent.objects.filter(user=user).select_related("site").order_by("site__name")
+        ],
+        "sites_signed_in_to": [
+            {"site": a.site.name, "client_id": a.site.client_id, "first_at": _when(a.first_at)}
+            for a in SiteAccount.objects.filter(user=user).select_related("site").order_by("first_at", "pk")
         ],
         "audit_events": [
             {

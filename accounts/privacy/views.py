@@ -1,16 +1,19 @@
-"""The account's data, downloaded or viewed, after the password is entered again."""
+"""The account's data, downloaded, viewed or erased, after the password is entered again."""
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import EventType, record_event
-from accounts.forms import ConfirmPasswordForm
+from accounts.forms import ConfirmPasswordForm, EraseAccountForm
+from accounts.privacy.erasure import ErasureReason, ErasureRefused, erase_account
 from accounts.privacy.export import export_for
 
 
@@ -33,3 +36,28 @@ def export_view(request):
         return response
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/export_request.html", {"form": form}, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def erase_view(request):
+    form = EraseAccountForm(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erase_account(request.user, ErasureReason.OWN_REQUEST, request=request)
+        except ErasureRefused:
+            form.add_error(
+                None, _("This is the only administrator's account: make someone else an administrator first.")
+            )
+        else:
+            logout(request)
+            return redirect("accounts:erased")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/erase.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET"])
+def erased_view(request):
+    return render(request, "accounts/erased.html")

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuthorizationCode, Consent, RefreshTokenRecord, SessionSite, SSOSession, User
+from accounts.models import AuthorizationCode, Consent, RefreshTokenRecord, SessionSite, SiteAccount, SSOSession, User
 from accounts.store import Issuance, NewCode, Outcome, RefreshToken, Rotation, Written
 
 
@@ -30,6 +30,10 @@ def _record(session: SSOSession, site, user_id, refresh: RefreshToken) -> Outsta
 
 def _link(session: SSOSession, site, now: datetime) -> None:
     SessionSite.objects.bulk_create([SessionSite(sso_session=session, site=site, first_at=now)], ignore_conflicts=True)
+    # Durable beyond the session: the sites an erasure must tell (accounts.privacy.erasure).
+    SiteAccount.objects.bulk_create(
+        [SiteAccount(user_id=session.user_id, site=site, first_at=now)], ignore_conflicts=True
+    )
 
 
 class OrmStore:

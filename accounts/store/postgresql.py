@@ -24,6 +24,7 @@ from accounts.models import (
     Consent,
     RefreshTokenRecord,
     SessionSite,
+    SiteAccount,
     SSOSession,
     User,
 )
@@ -36,6 +37,7 @@ T = {
     "outstanding": OutstandingToken._meta.db_table,
     "blacklisted": BlacklistedToken._meta.db_table,
     "link": SessionSite._meta.db_table,
+    "known": SiteAccount._meta.db_table,
     "session": SSOSession._meta.db_table,
     "user": User._meta.db_table,
     "audit": AuditEvent._meta.db_table,
@@ -54,6 +56,11 @@ def _issuance_writes(source: str) -> str:
 ), link AS (
     INSERT INTO {T["link"]} (sso_session_id, site_id, first_at)
     SELECT %(session_id)s, %(site_id)s, %(created_at)s FROM {source} WHERE %(link_site)s
+    ON CONFLICT DO NOTHING
+    RETURNING site_id
+), known AS (
+    INSERT INTO {T["known"]} (user_id, site_id, first_at)
+    SELECT %(user_id)s, site_id, %(created_at)s FROM link
     ON CONFLICT DO NOTHING
 ), audit AS (
     INSERT INTO {T["audit"]} (occurred_at, event_type, user_id, client_id, sid, network_id, detail)
@@ -128,6 +135,11 @@ WITH consented AS (
 ), link AS (
     INSERT INTO {link} (sso_session_id, site_id, first_at)
     SELECT %(sso_session_id)s, %(site_id)s, %(now)s FROM consented
+    ON CONFLICT DO NOTHING
+    RETURNING site_id
+), known AS (
+    INSERT INTO {known} (user_id, site_id, first_at)
+    SELECT %(user_id)s, site_id, %(now)s FROM link
     ON CONFLICT DO NOTHING
 ), code AS (
     INSERT INTO {code} (code_hash, site_id, user_id, sso_session_id, redirect_uri, scope, nonce, code_challenge,

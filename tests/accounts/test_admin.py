@@ -271,3 +271,49 @@ def test_with_admin_require_mfa_staff_reach_the_console_only_after_a_second_fact
     back = browser.post(asked["Location"], {"code": pyotp.TOTP(device.secret).at(step * 30)})
     assert back["Location"] == reverse("admin:index")
     assert browser.get(reverse("admin:index")).status_code == 200
+
+
+def erase_url(account) -> str:
+    return reverse("admin:accounts_user_delete", args=[account.pk])
+
+
+def test_staff_erase_an_account_with_a_reason_and_it_is_audited(staff, user, password):
+    staff.user_permissions.add(Permission.objects.get(codename="delete_user"))
+    victim = Client()
+    victim.post(reverse("accounts:login"), {"email": user.email, "password": password})
+    browser = staff_client(staff, password)
+    page = browser.get(erase_url(user)).content.decode()
+    assert 'id="erase-account"' in page and "ada@example.org" not in page  # masked here too
+
+    for incomplete in ({}, {"reason": "abuse"}, {"confirm": "on"}, {"reason": "own_request", "confirm": "on"}):
+        assert browser.post(erase_url(user), incomplete).status_code == 400, incomplete
+    assert User.objects.filter(pk=user.pk).exists()  # nothing erased by an incomplete form
+
+    response = browser.post(erase_url(user), {"reason": "abuse", "confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == reverse("admin:accounts_user_changelist")
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert victim.get(reverse("accounts:account")).status_code == 302  # signed out
+    event = AuditEvent.objects.get(event_type="account_erased")
+    assert (event.actor_id, event.detail["reason"]) == (staff.pk, "abuse")
+    assert event.user_id != user.pk and not AuditEvent.objects.filter(user_id=user.pk).exists()
+
+
+def test_accounts_cannot_be_deleted_in_bulk_or_by_staff_below_a_superuser(staff, user, make_user, password):
+    staff.user_permissions.add(Permission.objects.get(codename="delete_user"))
+    root = make_user("root@example.org", is_staff=True, is_superuser=True)
+    browser = staff_client(staff, password)
+    bulk = browser.post(
+        reverse("admin:accounts_user_changelist"), {"action": "delete_selected", "_selected_action": [user.pk]}
+    )
+    assert bulk.status_code in {200, 302}
+    assert User.objects.filter(pk=user.pk).exists()  # no such action: nothing deleted
+    assert browser.post(erase_url(root), {"reason": "abuse", "confirm": "on"}).status_code == 403
+    assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_the_last_superuser_cannot_be_erased_from_the_console(make_user, password):
+    root = make_user("root@example.org", is_staff=True, is_superuser=True)
+    browser = staff_client(root, password)
+    response = browser.post(erase_url(root), {"reason": "inactive", "confirm": "on"})
+    assert response.status_code == 400 and "only active superuser" in response.content.decode()
+    assert User.objects.filter(pk=root.pk).exists()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent, LogoutDelivery, SSOSession, User
+from accounts.models import AuditEvent, OutboxMessage, PartnerSite, SiteAccount, SSOSession, User
 from tests.accounts.oauth.test_logout import partner, sign_in_to
 from tests.support.exchange import exchange as token_exchange
 from tests.support.exchange import native_app, native_sso_params
@@ -55,7 +55,7 @@ def assert_signed_out_everywhere(user, browser, tokens, receiver, reason):
     assert still_usable(tokens) == {"refresh": False, "userinfo": False}
     assert browser.get(reverse("accounts:account")).status_code == 302
     assert len(receiver.tokens) == 1  # the partner site was told, by back-channel logout
-    assert LogoutDelivery.objects.get().status == "delivered"
+    assert OutboxMessage.objects.get().status == "delivered"
 
 
 def test_an_administrator_setting_a_password_ends_every_session(
@@ -92,6 +92,20 @@ def test_disabling_an_account_ends_its_sessions_and_tells_the_partner_sites(user
     user.save(update_fields=["is_active"])
     assert_signed_out_everywhere(user, browser, signed_in["shop"], receiver, "account_disabled")
     assert AuditEvent.objects.filter(event_type="account_disabled", user=user).exists()
+
+
+def test_sites_registered_for_it_receive_an_account_disabled_event(user, browser, signed_in, receiver):
+    PartnerSite.objects.filter(client_id="shop").update(
+        security_event_uri=receiver.event_uri, account_disabled_events=True
+    )
+    quiet = partner("quiet", receiver.uri)  # has a receiver, but did not ask for account-disabled
+    PartnerSite.objects.filter(pk=quiet.pk).update(security_event_uri=receiver.event_uri)
+    SiteAccount.objects.create(user=user, site=quiet)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    event = OutboxMessage.objects.get(kind="account-disabled")
+    assert (event.site.client_id, event.status) == ("shop", "delivered")
+    assert receiver.security_events == 1
 
 
 def test_the_device_secret_stops_exchanging_after_a_password_set_elsewhere(user, first_app_tokens):

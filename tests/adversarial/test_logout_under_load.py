@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LogoutDelivery, SSOSession
-from accounts.oauth.backchannel import deliver_due_logouts
+from accounts.models import OutboxMessage, SSOSession
 from accounts.oauth.sector_sid import internal_sid
+from accounts.outbox import deliver_due
 from tests.accounts.oauth.test_logout import partner, sign_in_to
 from tests.adversarial.test_races import in_parallel
 from tests.support.http_peer import LogoutReceiver, free_port
@@ -73,18 +73,18 @@ def test_logouts_while_a_partner_is_down_are_all_delivered_once_it_returns(make_
     assert logouts == [200] * SIGNING_OUT  # the "signed out" page
     assert refresh_outcomes and set(refresh_outcomes) == {200}  # the others were not disturbed
     assert not SSOSession.objects.active().filter(sid__in=leaving_sids).exists()
-    deliveries = LogoutDelivery.objects.all()
+    deliveries = OutboxMessage.objects.all()
     assert Counter((d.sid, d.status, d.attempts) for d in deliveries) == {
         (sid, "pending", 1): 1 for sid in leaving_sids
     }
 
     receiver.start()
     try:
-        LogoutDelivery.objects.update(next_attempt_at=timezone.now())  # the backoff has passed
-        workers = in_parallel(lambda i: deliver_due_logouts(), 2)  # two workers, side by side
+        OutboxMessage.objects.update(next_attempt_at=timezone.now())  # the backoff has passed
+        workers = in_parallel(lambda i: deliver_due(), 2)  # two workers, side by side
         assert sum(delivered for delivered, _ in workers) == SIGNING_OUT
         told = Counter(jwt.decode(raw, options={"verify_signature": False})["sid"] for raw in receiver.tokens)
         assert told == {sid: 1 for sid in seen_by_shop}  # each session exactly once, none of the others
-        assert set(LogoutDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+        assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
     finally:
         receiver.stop()

@@ -83,6 +83,8 @@ def test_every_page_passes_axe_without_serious_violations(
         ("idp-two-factor", "/account/two-factor/"),
         ("idp-set-up-app", "/account/two-factor/app/"),
         ("idp-export", "/account/data/"),
+        ("idp-delete-account", "/account/delete/"),
+        ("idp-account-deleted", "/account/deleted/"),
         ("idp-link-refused", "/link/reset/not-a-token/"),
         ("idp-confirm-address", "/link/verify/a-token/"),
     ]:
@@ -96,6 +98,9 @@ def test_every_page_passes_axe_without_serious_violations(
     page.fill("input[name=password]", password)
     page.click("#view")
     check("idp-export-view")
+    page.goto(idp + "/account/delete/")
+    page.click("#erase")
+    check("idp-delete-account-errors")
     page.goto(idp + "/account/")
     page.click("#resend")
     check("idp-mail-sent")
@@ -124,7 +129,7 @@ def test_every_page_passes_axe_without_serious_violations(
     context.close()
 
     assert {label: problems for label, problems in found.items() if problems} == {}
-    assert len(found) == 34
+    assert len(found) == 37
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -144,6 +149,7 @@ def test_the_admin_pages_the_product_changes_pass_axe(chromium, live_server, mak
         change,
         "/admin/accounts/auditevent/",
         "/admin/accounts/ssosession/",
+        f"/admin/accounts/user/{user.pk}/delete/",
     ]:
         page.goto(live_server.url + path)
         found[path] = serious_violations(page)

@@ -34,11 +34,7 @@ def make_set(site: PartnerSite, event: str = ACCOUNT_PURGED, sub: str = SUB) -> 
 
 
 def local_data(partner, sub: str = SUB) -> tuple[int, int]:
-    """(installations, signed-in sessions) the partner keeps under ``sub``, read from its database."""
-    with sqlite3.connect(partner.workdir / f"{partner.client_id}.sqlite3") as db:
-        installs = db.execute("SELECT count(*) FROM marketplace_demo_installation WHERE sub = ?", [sub]).fetchone()
-        signed_in = db.execute("SELECT count(*) FROM marketplace_demo_signedinsession WHERE sub = ?", [sub]).fetchone()
-    return installs[0], signed_in[0]
+    return partner.local_account(sub)
 
 
 @pytest.fixture

@@ -83,18 +83,27 @@ class LoopbackPeer:
 
 
 class LogoutReceiver(LoopbackPeer):
-    """Accepts back-channel logout POSTs and remembers the logout tokens."""
+    """Accepts back-channel logout POSTs and remembers the logout tokens; acknowledges
+    Security Event Tokens pushed to ``event_uri`` (RFC 8935) and counts them."""
 
     def __init__(self, port: int, status: int = 200):
         super().__init__(port)
         self.status = status
         self.tokens: list[str] = []
+        self.security_events = 0
 
     @property
     def uri(self) -> str:
         return self.url("/backchannel-logout")
 
+    @property
+    def event_uri(self) -> str:
+        return self.url("/security-events")
+
     def handle_post(self, path, headers, form):
+        if path == "/security-events" and headers.get("Content-Type") == "application/secevent+jwt":
+            self.security_events += 1
+            return 202, None
         if "logout_token" in form:
             self.tokens.append(form["logout_token"])
         return self.status, None

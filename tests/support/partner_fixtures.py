@@ -25,7 +25,8 @@ def idp(live_server, settings):
 
 @pytest.fixture(scope="session")
 def partner_processes(live_server, tmp_path_factory):
-    """Each partner site's process, started when a test first needs it, stopped at the end."""
+    """Each partner site's process, started when a test first needs it (or again after a test
+    stopped it to play a site that is down), stopped at the end."""
     started: dict[str, PartnerProcess] = {}
 
     def running(client_id: str) -> PartnerProcess:
@@ -33,7 +34,9 @@ def partner_processes(live_server, tmp_path_factory):
             workdir = tmp_path_factory.mktemp(client_id)
             started[client_id] = PartnerProcess(
                 client_id, issuer=live_server.url, workdir=workdir, **PARTNERS[client_id]
-            ).start()
+            )
+        if started[client_id].process is None:
+            started[client_id].start()
         return started[client_id]
 
     yield running

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -57,6 +58,13 @@ class PartnerProcess:
             "DJANGO_DEBUG_PAGES": "false",  # as in the demo: the site's own error pages
         }
 
+    def local_account(self, sub: str) -> tuple[int, int]:
+        """(installations, signed-in sessions) the site keeps under ``sub``, read from its database."""
+        with sqlite3.connect(self.workdir / f"{self.client_id}.sqlite3") as db:
+            installs = db.execute("SELECT count(*) FROM marketplace_demo_installation WHERE sub = ?", [sub]).fetchone()
+            sessions = db.execute("SELECT count(*) FROM marketplace_demo_signedinsession WHERE sub = ?", [sub])
+            return installs[0], sessions.fetchone()[0]
+
     def register(self):
         site, _ = register_site(
             SiteRegistration(
@@ -65,6 +73,8 @@ class PartnerProcess:
                 redirect_uris=[f"{self.url}/oidc/callback/"],
                 post_logout_redirect_uris=[f"{self.url}/signed-out/"],
                 backchannel_logout_uri=f"{self.url}/oidc/backchannel-logout/",
+                security_event_uri=f"{self.url}/oidc/security-events/",
+                account_disabled_events=True,
                 client_secret=self.secret,
                 subject_type=self.subject_type,
             )
@@ -72,7 +82,8 @@ class PartnerProcess:
         return site
 
     def start(self) -> "PartnerProcess":
-        self.port = free_port_on(self.host)
+        # A restarted partner keeps its port: its registration (redirect and receiver URIs) stays true.
+        self.port = self.port or free_port_on(self.host)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import jwt
 import pytest
 from django.test import Client
@@ -205,3 +207,18 @@ def test_an_expired_device_secret_is_refused(first_app_tokens):
     DeviceSecret.objects.update(expires_at=timezone.now())
     response = exchange("acme-calendar", **native_sso_params(first_app_tokens))
     assert response.json()["error"] == "invalid_request" and "expired" in response.json()["error_description"]
+
+
+def test_purge_removes_expired_device_secrets_and_keeps_live_ones(first_app_tokens, browser):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    live = DeviceSecret.objects.get()
+    expired = DeviceSecret.objects.create(
+        secret_hash="0" * 64, sso_session=live.sso_session, issued_to=live.issued_to, expires_at=timezone.now()
+    )
+    DeviceSecret.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    call_command("purge", stdout=StringIO())
+    assert list(DeviceSecret.objects.values_list("pk", flat=True)) == [live.pk]

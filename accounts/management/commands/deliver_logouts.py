@@ -2,11 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from accounts.oauth.backchannel import deliver_due_logouts
+from accounts.outbox import deliver_due
 
 
 class Command(BaseCommand):
-    help = "Sends due back-channel logout tokens (once, or forever with --loop)."
+    help = (
+        "Sends what is due in the outbox to partner sites: back-channel logout tokens and "
+        "Security Event Tokens (once, or forever with --loop)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="keep running, checking every --interval seconds")
@@ -14,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, interval, **options):
         while True:
-            delivered, pending = deliver_due_logouts()
+            delivered, pending = deliver_due()
             if delivered or not loop:
                 self.stdout.write(f"delivered {delivered}, pending {pending}")
             if not loop:

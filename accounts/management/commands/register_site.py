@@ -19,6 +19,15 @@ class Command(BaseCommand):
         parser.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris")
         parser.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout_redirect_uris")
         parser.add_argument("--backchannel-logout-uri", default="")
+        parser.add_argument(
+            "--security-event-uri", default="", help="push receiver of Security Event Tokens (RFC 8935)"
+        )
+        parser.add_argument(
+            "--account-disabled",
+            action="store_true",
+            dest="account_disabled_events",
+            help="also push account-disabled events when an administrator disables a user",
+        )
         parser.add_argument("--public", action="store_true")
         parser.add_argument("--subject-type", choices=["public", "pairwise"], default="public")
         parser.add_argument("--first-party", action="store_true")
@@ -79,6 +88,8 @@ class Command(BaseCommand):
             redirect_uris=options["redirect_uris"],
             post_logout_redirect_uris=options["post_logout_redirect_uris"],
             backchannel_logout_uri=options["backchannel_logout_uri"],
+            security_event_uri=options["security_event_uri"],
+            account_disabled_events=options["account_disabled_events"],
             public=options["public"],
             subject_type=options["subject_type"],
             first_party=options["first_party"],

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, LogoutDelivery, SSOSession
+from accounts.models import AuditEvent, OutboxMessage, SSOSession
 from accounts.oauth.backchannel import BACKCHANNEL_EVENT
 from accounts.oauth.registry import SiteRegistration, register_site
 from tests.support.http_peer import LogoutReceiver, free_port
@@ -72,7 +72,7 @@ def test_logout_at_one_site_tells_every_site_the_session_touched(browser, user):
             assert claims["sid"] == id_claims["sid"] and claims["sub"] == id_claims["sub"]  # as that site knows it
             assert claims["events"] == {BACKCHANNEL_EVENT: {}} and "nonce" not in claims
             assert {"iat", "jti", "exp"} <= set(claims)
-        assert set(LogoutDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+        assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
 
         assert SSOSession.objects.get(user=user).end_reason == "logout"
         assert browser.get(reverse("accounts:account")).status_code == 302
@@ -103,7 +103,7 @@ def test_a_site_that_is_down_is_told_once_it_is_back(browser, capsys):
     sign_in_to(shop, browser)
     browser.post(reverse("accounts:logout"))
 
-    delivery = LogoutDelivery.objects.get()
+    delivery = OutboxMessage.objects.get()
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert delivery.last_error and delivery.next_attempt_at > timezone.now()
 
@@ -112,7 +112,7 @@ def test_a_site_that_is_down_is_told_once_it_is_back(browser, capsys):
 
     receiver.start()
     try:
-        LogoutDelivery.objects.update(next_attempt_at=timezone.now())  # the backoff has passed
+        OutboxMessage.objects.update(next_attempt_at=timezone.now())  # the backoff has passed
         call_command("deliver_logouts")
         assert "delivered 1, pending 0" in capsys.readouterr().out
         assert len(receiver.tokens) == 1
@@ -129,7 +129,7 @@ def test_a_site_answering_an_error_is_retried(browser):
     try:
         sign_in_to(partner("shop", receiver.uri), browser)
         browser.post(reverse("accounts:logout"))
-        assert LogoutDelivery.objects.get().status == "pending"
+        assert OutboxMessage.objects.get().status == "pending"
         assert len(receiver.tokens) == 1
     finally:
         receiver.stop()
@@ -199,7 +199,7 @@ def test_a_partner_answering_with_a_redirect_is_a_failed_delivery_and_nothing_is
         shop = partner("shop", receiver.uri)
         sign_in_to(shop, browser)
         browser.post(reverse("accounts:logout"))
-        delivery = LogoutDelivery.objects.get()
+        delivery = OutboxMessage.objects.get()
         assert (delivery.status, delivery.attempts, delivery.last_error) == ("pending", 1, "HTTP 302")
         assert receiver.hits == 1 and elsewhere.hits == 0  # the redirect was not followed
     finally:

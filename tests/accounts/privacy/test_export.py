@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.factors import recovery, totp
-from accounts.models import AuditEvent, Consent, Passkey, TOTPAuthenticator
+from accounts.models import AuditEvent, Consent, Passkey, SiteAccount, TOTPAuthenticator
 from tests.support.oauth import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_a_bare_account_exports_its_profile_sessions_and_events(user, password):
     assert data["profile"]["email"] == user.email and data["profile"]["email_verified"] is False
     assert data["second_factors"] == {"authenticator_app": None, "passkeys": [], "recovery_codes_left": 0}
     assert len(data["sessions"]) == 1 and data["sessions"][0]["network"]
-    assert data["consents"] == []
+    assert data["consents"] == [] and data["sites_signed_in_to"] == []
     assert [e["event"] for e in data["audit_events"]] == ["login_success"]
     assert AuditEvent.objects.filter(event_type="data_exported", user=user).count() == 1
 
@@ -37,6 +37,7 @@ def test_every_kind_of_data_is_in_and_no_secret(user, password, site):
     codes = recovery.new_recovery_codes(user)
     Passkey.objects.create(user=user, credential_id="cred-1", public_key=b"\x01" * 77, name="Laptop")
     Consent.objects.create(user=user, site=site, scopes=["openid", "email"])
+    SiteAccount.objects.create(user=user, site=site)
     browser = signed_in(Client(), user)
     text = browser.post(EXPORT, {"password": password, "as": "json"}).content.decode()
     data = json.loads(text)
@@ -44,6 +45,7 @@ def test_every_kind_of_data_is_in_and_no_secret(user, password, site):
     assert data["second_factors"]["passkeys"][0]["name"] == "Laptop"
     assert data["second_factors"]["recovery_codes_left"] == 10
     assert data["consents"][0]["client_id"] == site.client_id
+    assert data["sites_signed_in_to"][0]["client_id"] == site.client_id
     for secret in (device.secret, user.password, "cred-1", *codes, *(c.replace("-", "") for c in codes)):
         assert secret not in text
     assert user.email_index not in text
