@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.audit import EventType, record_event
-from accounts.models import AuditEvent, OutboxMessage, PartnerSite, SSOSession, User
+from accounts.models import AuditEvent, OutboxMessage, PartnerSite, SSOSession, StoredSigningKey, User
 from accounts.models.sites import origin_of
 from accounts.oauth.keyring import ensure_signing_key
 from accounts.oauth.registry import new_client_secret
@@ -403,4 +403,23 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         self.message_user(request, f"{delivered} delivered.", messages.INFO)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StoredSigningKey)
+class StoredSigningKeyAdmin(admin.ModelAdmin):
+    """The ring as every node sees it; read-only: `rotate_signing_key` is the one way to change it."""
+
+    list_display = ("kid", "algorithm", "created_at", "retired_at")
+    list_filter = ("algorithm",)
+    fields = ("kid", "algorithm", "created_at", "retired_at", "public_jwk")  # never the sealed private key
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

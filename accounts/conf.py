@@ -29,7 +29,7 @@ from sso_project.keys import SIGNING_ALGORITHMS
 @dataclass(frozen=True)
 class SSOSettings:
     issuer: str  # the OpenID Provider's issuer identifier: https URL, no trailing slash
-    signing_key_dir: Path
+    signing_key_dir: Path | None  # PEM keys imported when the database's ring is empty
     signing_algorithm: str  # the ring's default, and the refresh-token MAC's
     access_token_lifetime: timedelta
     id_token_lifetime: timedelta
@@ -74,7 +74,8 @@ class SSOSettings:
         if "openid" not in values["scopes"]:
             raise ImproperlyConfigured("SSO['SCOPES'] must include openid")
         values["scopes"] = MappingProxyType(dict(values["scopes"]))
-        values["signing_key_dir"] = Path(values["signing_key_dir"])
+        if values["signing_key_dir"] is not None:
+            values["signing_key_dir"] = Path(values["signing_key_dir"])
         return cls(**values)
 
 

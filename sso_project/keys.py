@@ -54,14 +54,19 @@ class KeySource:
             raw = path.read_text() if path.exists() else ""
         return [item.strip() for item in raw.replace(",", "\n").splitlines() if item.strip()]
 
-    def signing_key_dir(self, env_name: str, dir_name: str) -> Path:
-        """Folder of PEM private keys that make up the JWT signing key ring."""
+    def signing_key_dir(self, env_name: str, dir_name: str) -> Path | None:
+        """Folder of PEM private keys imported into the database's key ring when it is
+        empty: the folder the ring lived in before, or development's generated key."""
         raw = os.environ.get(env_name, "").strip()
         path = Path(raw) if raw else self.key_dir / dir_name
         if any(path.glob("*.pem")):
             return path
+        if raw:
+            raise ConfigError(
+                f"no JWT signing key (*.pem) in {path}: fix {env_name}, or unset it (the ring is in the database)"
+            )
         if not self.generate_missing:
-            raise ConfigError(f"missing key: no JWT signing key (*.pem) in {path}; set {env_name} to the key folder")
+            return None
         generate_signing_key_file(path, os.environ.get("SSO_SIGNING_ALGORITHM", "RS256"))
         return path
 
@@ -76,24 +81,28 @@ class KeySource:
 SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 
 
+def new_private_key(algorithm: str = "RS256"):
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if algorithm == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if algorithm == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if algorithm == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise ConfigError(f"signing algorithm {algorithm!r} is not one of {', '.join(SIGNING_ALGORITHMS)}")
+
+
 def generate_signing_key_file(directory: Path, algorithm: str = "RS256") -> Path:
-    """Write a new private signing key as ``<created-ms>-<kid>.pem`` (mode 600).
+    """Write a new private signing key as ``<created-ms>-<kid>.pem`` (mode 600): development's
+    first key, imported into the database's ring (``accounts.oauth.keyring``).
 
     The file name carries what the key ring needs to order keys and publish
     them by ``kid``; the key type tells the algorithm.
     """
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-    if algorithm == "RS256":
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    elif algorithm == "ES256":
-        private_key = ec.generate_private_key(ec.SECP256R1())
-    elif algorithm == "EdDSA":
-        private_key = ed25519.Ed25519PrivateKey.generate()
-    else:
-        raise ConfigError(f"signing algorithm {algorithm!r} is not one of {', '.join(SIGNING_ALGORITHMS)}")
-    pem = private_key.private_bytes(
+    pem = new_private_key(algorithm).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     path = directory / f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(8)}.pem"

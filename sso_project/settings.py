@@ -54,6 +54,8 @@ try:
     BLIND_INDEX_KEY = keys.secret("BLIND_INDEX_KEY", "blind-index.key")
     PAIRWISE_SUBJECT_KEY = keys.secret("PAIRWISE_SUBJECT_KEY", "pairwise-subject.key")
     SIGNING_KEY_DIR = keys.signing_key_dir("SSO_SIGNING_KEY_DIR", "signing")
+    # Seals the private keys of the JWT signing ring in the database (accounts/oauth/key_storage.py).
+    SIGNING_KEY_ENCRYPTION_KEY = keys.secret("SIGNING_KEY_ENCRYPTION_KEY", "signing-key-encryption.key")
     DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", BASE_DIR)}
     # Mail (accounts.mail): a production IdP without a mail server could not verify an
     # address or let anyone back in, so it refuses to start without one.

@@ -55,12 +55,14 @@ def _fresh_caches():
 
     A database cache needs no clearing: its rows roll back with the test.
     """
+    from accounts.oauth.keyring import forget_cached_ring
     from accounts.oauth.registry import forget_cached_registry
 
     for alias, config in settings.CACHES.items():
         if not config["BACKEND"].endswith("db.DatabaseCache"):
             caches[alias].clear()
     forget_cached_registry()  # also the per-process copies of partner sites
+    forget_cached_ring()  # the signing keys are rows of the test's database, which it rolls back
     yield
 
 

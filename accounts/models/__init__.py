@@ -2,6 +2,7 @@ from accounts.models.audit import AuditEvent
 from accounts.models.email_changes import EmailChange
 from accounts.models.factors import Passkey, RecoveryCode, TOTPAuthenticator
 from accounts.models.grants import AuthorizationCode, EndedGrant, RefreshTokenRecord, RevokedAccessToken, token_digest
+from accounts.models.keys import StoredSigningKey
 from accounts.models.outbox import OutboxMessage, SiteAccount
 from accounts.models.sessions import SSOSession
 from accounts.models.sites import Consent, PartnerSite, SessionSite
@@ -22,6 +23,7 @@ __all__ = [
     "SSOSession",
     "SessionSite",
     "SiteAccount",
+    "StoredSigningKey",
     "TOTPAuthenticator",
     "User",
     "UserManager",

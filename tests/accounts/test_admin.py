@@ -317,3 +317,20 @@ def test_the_last_superuser_cannot_be_erased_from_the_console(make_user, passwor
     response = browser.post(erase_url(root), {"reason": "inactive", "confirm": "on"})
     assert response.status_code == 400 and "only active superuser" in response.content.decode()
     assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_the_signing_keys_are_listed_read_only_without_their_private_half(make_user, password):
+    from accounts.models import StoredSigningKey
+    from accounts.oauth.keyring import signing_keyring
+
+    record = StoredSigningKey.objects.get(kid=signing_keyring().current.kid)
+    root = make_user("root@example.org", is_staff=True, is_superuser=True)
+    browser = staff_client(root, password)
+    assert record.kid in browser.get(reverse("admin:accounts_storedsigningkey_changelist")).content.decode()
+    page = browser.get(reverse("admin:accounts_storedsigningkey_change", args=[record.pk]))
+    assert page.status_code == 200 and "sealed" not in page.content.decode()
+    assert (
+        browser.post(reverse("admin:accounts_storedsigningkey_delete", args=[record.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert StoredSigningKey.objects.filter(kid=record.kid).exists()

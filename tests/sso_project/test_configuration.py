@@ -45,6 +45,7 @@ def production_keys(tmp_path) -> dict[str, str]:
         "PII_KEY": (tmp_path / "pii.key").read_text().strip(),
         "BLIND_INDEX_KEY": (tmp_path / "blind-index.key").read_text().strip(),
         "PAIRWISE_SUBJECT_KEY": (tmp_path / "pairwise-subject.key").read_text().strip(),
+        "SIGNING_KEY_ENCRYPTION_KEY": (tmp_path / "signing-key-encryption.key").read_text().strip(),
         "SSO_SIGNING_KEY_DIR": str(signing),
         "SSO_ISSUER": "https://id.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
@@ -57,18 +58,35 @@ def test_development_generates_missing_keys_once_with_private_permissions(tmp_pa
     env = {"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     assert manage("check", env=env).returncode == 0
     files = {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name}
-    assert {"django-secret-key", "pii.key", "blind-index.key", "pairwise-subject.key"} <= files.keys()
+    assert {
+        "django-secret-key",
+        "pii.key",
+        "blind-index.key",
+        "pairwise-subject.key",
+        "signing-key-encryption.key",
+    } <= (files.keys())
     assert len(list((tmp_path / "signing").glob("*.pem"))) == 1
     assert all(
         oct(p.stat().st_mode)[-3:] == "600" for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name
     )
     assert manage("check", env=env).returncode == 0
     assert {p.name: p.read_text() for p in tmp_path.rglob("*") if p.is_file() and "sqlite" not in p.name} == files
-    assert len({files["pii.key"], files["blind-index.key"], files["django-secret-key"]}) == 3
+    assert (
+        len({files[name] for name in ("pii.key", "blind-index.key", "django-secret-key", "signing-key-encryption.key")})
+        == 4
+    )
 
 
 @pytest.mark.parametrize(
-    "missing", ["PII_KEY", "BLIND_INDEX_KEY", "PAIRWISE_SUBJECT_KEY", "DJANGO_SECRET_KEY", "SSO_SIGNING_KEY_DIR"]
+    "missing",
+    [
+        "PII_KEY",
+        "BLIND_INDEX_KEY",
+        "PAIRWISE_SUBJECT_KEY",
+        "DJANGO_SECRET_KEY",
+        "SIGNING_KEY_ENCRYPTION_KEY",
+        "SSO_SIGNING_KEY_DIR",
+    ],
 )
 def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, missing, tmp_path):
     env = dict(production_keys)
@@ -80,7 +98,11 @@ def test_production_refuses_to_start_without_a_key_in_one_line(production_keys, 
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("configuration error: missing key")
+    assert lines[0].startswith(
+        "configuration error: no JWT signing key"
+        if missing == "SSO_SIGNING_KEY_DIR"
+        else "configuration error: missing key"
+    )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "nothing-here").exists()  # production never generates keys
 
@@ -104,6 +126,14 @@ def test_check_deploy_under_production_settings_reports_nothing(production_keys)
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_keys)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_needs_no_signing_key_folder_since_the_ring_is_in_the_database(production_keys):
+    env = {name: value for name, value in production_keys.items() if name != "SSO_SIGNING_KEY_DIR"}
+    code = "from django.conf import settings as s; print(s.SSO['SIGNING_KEY_DIR'])"
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "None"
 
 
 def test_production_cookies_use_host_prefix_and_secure(production_keys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import jwt
@@ -10,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.oauth.keyring import SigningKey, SigningKeyRing, signing_keyring
+from accounts.models import StoredSigningKey
+from accounts.oauth.keyring import SigningKey, SigningKeyRing, forget_cached_ring, signing_keyring
 from accounts.oauth.tokens import SSOAccessToken
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def key_dir(tmp_path, settings):
+    """A ring of one RS256 key made by rotate_signing_key (no PEM folder to import)."""
     settings.SSO = {**settings.SSO, "SIGNING_KEY_DIR": tmp_path}
     call_command("rotate_signing_key")
+    assert StoredSigningKey.objects.count() == 1
     return tmp_path
 
 
@@ -43,7 +45,6 @@ def test_jwks_publishes_the_public_key_with_cache_headers(client, key_dir):
 def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(client, key_dir, capsys):
     old_token = new_access_token()
     old_kid = jwt.get_unverified_header(old_token)["kid"]
-    os.utime(key_dir)  # same-millisecond rotations still change the folder stamp
     call_command("rotate_signing_key")
     assert "new current signing key" in capsys.readouterr().out
     new_token = new_access_token()
@@ -55,7 +56,7 @@ def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(client, key_
 
 def test_retired_key_is_withdrawn_after_every_token_it_signed_expired(key_dir):
     call_command("rotate_signing_key")
-    keys = [SigningKey.load(p) for p in sorted(key_dir.glob("*.pem"))]
+    keys = [SigningKey.from_record(record) for record in StoredSigningKey.objects.all()]
     newest = keys[-1].created_at
     assert len(SigningKeyRing(keys, now=newest + timedelta(days=13)).published) == 2
     later = SigningKeyRing(keys, now=newest + timedelta(days=15))
@@ -66,7 +67,6 @@ def test_retired_key_is_withdrawn_after_every_token_it_signed_expired(key_dir):
 @pytest.mark.parametrize("algorithm, kty", [("ES256", "EC"), ("EdDSA", "OKP")])
 def test_other_algorithms_are_selectable(client, key_dir, algorithm, kty, settings):
     settings.SSO = {**settings.SSO, "SIGNING_ALGORITHM": algorithm}
-    os.utime(key_dir)
     call_command("rotate_signing_key", "--algorithm", algorithm)
     assert signing_keyring().current.algorithm == algorithm
     token = new_access_token()
@@ -133,7 +133,6 @@ def test_each_site_gets_tokens_in_its_own_algorithm_after_a_rotation_to_another(
     """The attack on interoperability: rotating the ring to ES256 switched every client to ES256,
     and an RP set up for RS256 (the OpenID default) broke."""
     classic = _register("classic", "RS256")
-    os.utime(key_dir)
     call_command("rotate_signing_key", "--algorithm", "ES256")
     modern = _register("modern", "ES256")
     for site, algorithm in ((classic, "RS256"), (modern, "ES256")):
@@ -154,7 +153,6 @@ def test_rotating_one_algorithm_leaves_the_others_current(key_dir):
     call_command("rotate_signing_key", "--algorithm", "ES256")
     es256 = signing_keyring().current_for("ES256")
     rs256 = signing_keyring().current_for("RS256")
-    os.utime(key_dir)
     call_command("rotate_signing_key", "--algorithm", "RS256")
     ring = signing_keyring()
     assert ring.current_for("ES256").kid == es256.kid and ring.current_for("RS256").kid != rs256.kid
@@ -191,9 +189,8 @@ def test_a_site_whose_algorithm_lost_its_key_gets_a_server_error_not_a_traceback
     pkce = Pkce.new()
     code = obtain_code(browser, site, pkce)
     es256 = signing_keyring().current_for("ES256")
-    for path in key_dir.glob(f"*-{es256.kid}.pem"):
-        path.unlink()  # an operator deleted the key by hand
-    os.utime(key_dir)
+    StoredSigningKey.objects.filter(kid=es256.kid).delete()  # an operator deleted the key by hand
+    forget_cached_ring()
     response = exchange_code(Client(), site, code, pkce)
     assert response.status_code == 500 and response.json()["error"] == "server_error"
     assert response["Cache-Control"] == "no-store"

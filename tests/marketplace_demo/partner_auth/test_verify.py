@@ -40,7 +40,7 @@ MISSING = object()
 
 
 @pytest.fixture(autouse=True)
-def published_keys():
+def published_keys(db):
     """The partner's JWKS cache, filled from the IdP's key ring (no HTTP)."""
     issuer = settings.SSO["ISSUER"]
     ring = signing_keyring()
