@@ -284,6 +284,9 @@ if not DEVELOPMENT:
     if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Where SECURE_SSL_REDIRECT is on, the load balancer still probes each node directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 # --- REST API -------------------------------------------------------------------
 
 # simplejwt is the token engine; our token classes (accounts/oauth/tokens.py)

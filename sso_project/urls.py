@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import health
 from accounts import views as account_views
 from ui import views as ui_views
 
@@ -10,6 +11,8 @@ admin.site.site_header = f"{settings.SSO_BRAND_NAME}: user audit"
 admin.site.site_title = f"{settings.SSO_BRAND_NAME} admin"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switch on every page
     path("", account_views.home, name="home"),
     path("theme.css", account_views.theme, name="theme"),

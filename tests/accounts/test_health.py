@@ -1,0 +1,55 @@
+"""/healthz and /readyz: cheap, never cached, nothing personal; ready only with the database
+and the signing keys; Redis reported, not required."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import StoredSigningKey
+from accounts.oauth.keyring import forget_cached_ring
+from tests.support.http_peer import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_without_looking_at_anything(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.redis
+def test_readyz_reports_each_dependency(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "signing_keys": "ok", "redis": "ok"},
+    }
+    assert "no-store" in response["Cache-Control"]
+    assert client.post("/readyz").status_code == 405
+
+
+def test_without_signing_keys_the_node_is_not_ready(client, settings, tmp_path):
+    settings.SSO = {**settings.SSO, "SIGNING_KEY_DIR": tmp_path}  # nothing to import either
+    StoredSigningKey.objects.all().delete()
+    forget_cached_ring()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["signing_keys"] == "unavailable"
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.redis
+def test_redis_down_is_reported_as_degraded_and_the_node_stays_ready(client, settings):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "degraded"
+
+
+def test_the_probes_are_reached_over_plain_http_in_production(settings, client):
+    settings.SECURE_SSL_REDIRECT = True  # as in production: the load balancer probes the node directly
+    assert client.get(reverse("healthz")).status_code == 200
