@@ -314,8 +314,21 @@ class SSOSessionAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown to staff, changed only by the code that owns the rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "event_type", "user_link", "actor", "client_id", "short_sid", "network_id")
     list_filter = ("event_type", "occurred_at")
     date_hierarchy = "occurred_at"
@@ -330,15 +343,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="sid")
     def short_sid(self, obj):
         return obj.sid[:8]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PartnerSite)
@@ -407,19 +411,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoredSigningKey)
-class StoredSigningKeyAdmin(admin.ModelAdmin):
+class StoredSigningKeyAdmin(ReadOnlyAdmin):
     """The ring as every node sees it; read-only: `rotate_signing_key` is the one way to change it."""
 
     list_display = ("kid", "algorithm", "created_at", "retired_at")
     list_filter = ("algorithm",)
     fields = ("kid", "algorithm", "created_at", "retired_at", "public_jwk")  # never the sealed private key
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -43,8 +43,13 @@ def test_without_signing_keys_the_node_is_not_ready(client, settings, tmp_path):
 
 
 @pytest.mark.redis
-def test_redis_down_is_reported_as_degraded_and_the_node_stays_ready(client, settings):
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+def test_redis_down_is_reported_as_degraded_and_the_node_stays_ready(client, monkeypatch):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    # This process's Redis moved to a closed port (a real refused connection). Only the backend
+    # object is patched: changing settings.CACHES would leave django-axes holding a stale cache.
+    monkeypatch.setattr(caches["default"], "primary", RedisCache(f"redis://127.0.0.1:{free_port()}/0", {}))
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["redis"] == "degraded"
