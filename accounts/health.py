@@ -42,7 +42,7 @@ def _database() -> str:
 def _signing_keys() -> str:
     try:
         signing_keyring()
-    except (KeyRingError, DatabaseError, ValueError) as error:
+    except (KeyRingError, DatabaseError) as error:
         logger.warning("readyz: signing keys not loaded (%s)", type(error).__name__)
         return "unavailable"
     return "ok"

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from accounts.conf import sso_settings
 from accounts.models import StoredSigningKey
-from accounts.oauth.key_storage import seal, unseal
+from accounts.oauth.key_storage import UnsealableKey, seal, unseal
 from sso_project.keys import new_private_key
 
 KEY_FILE = re.compile(r"^(?P<created>\d{13})-(?P<kid>[0-9a-f]{16})\.pem$")
@@ -97,7 +97,10 @@ class SigningKey:
 
     @classmethod
     def from_record(cls, record: StoredSigningKey) -> "SigningKey":
-        private_key = unseal(record.sealed_private_key, kid=record.kid, algorithm=record.algorithm)
+        try:
+            private_key = unseal(record.sealed_private_key, kid=record.kid, algorithm=record.algorithm)
+        except UnsealableKey as error:  # a node with the wrong key-encryption key: one error for every caller
+            raise KeyRingError(str(error)) from None
         key = cls.from_private_key(record.kid, record.created_at, private_key)
         if key.algorithm != record.algorithm:
             raise KeyRingError(f"signing key {record.kid}: stored as {record.algorithm}, is {key.algorithm}")

@@ -42,6 +42,16 @@ def test_without_signing_keys_the_node_is_not_ready(client, settings, tmp_path):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_a_node_with_the_wrong_key_encryption_key_is_not_ready(client, settings):
+    from accounts.oauth.keyring import signing_keyring
+
+    signing_keyring()  # the ring is stored, sealed under the deployment's key
+    settings.SIGNING_KEY_ENCRYPTION_KEY = "not this deployment's key"
+    forget_cached_ring()
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["checks"]["signing_keys"] == "unavailable"
+
+
 @pytest.mark.redis
 def test_redis_down_is_reported_as_degraded_and_the_node_stays_ready(client, monkeypatch):
     from django.core.cache import caches

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder} is not a folder")
         try:
             imported = import_key_folder(folder)
-        except (KeyRingError, ValueError) as error:
+        except (KeyRingError, ValueError, TypeError) as error:  # TypeError: a PEM that needs a password
             raise CommandError(str(error)) from None
         for kid in imported:
             self.stdout.write(f"imported signing key: kid={kid}")

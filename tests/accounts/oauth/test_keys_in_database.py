@@ -19,8 +19,7 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from accounts.models import StoredSigningKey
-from accounts.oauth.key_storage import UnsealableKey
-from accounts.oauth.keyring import SigningKey, forget_cached_ring, signing_keyring
+from accounts.oauth.keyring import KeyRingError, SigningKey, forget_cached_ring, signing_keyring
 from accounts.oauth.tokens import SSOAccessToken
 from sso_project.keys import generate_signing_key_file
 
@@ -45,7 +44,7 @@ def test_a_copy_of_the_database_holds_no_usable_private_key(settings):
     assert "d" not in record.public_jwk  # the public half only, in clear
 
     settings.SIGNING_KEY_ENCRYPTION_KEY = "another deployment's key-encryption key"
-    with pytest.raises(UnsealableKey):
+    with pytest.raises(KeyRingError, match="does not open"):
         SigningKey.from_record(record)
 
 
@@ -54,7 +53,7 @@ def test_a_sealed_key_moved_onto_another_kid_does_not_open():
     ring = signing_keyring()
     record = StoredSigningKey.objects.get(kid=ring.current.kid)
     record.kid = "0123456789abcdef"
-    with pytest.raises(UnsealableKey):
+    with pytest.raises(KeyRingError, match="does not open"):
         SigningKey.from_record(record)
 
 
@@ -95,11 +94,14 @@ def test_an_empty_ring_takes_the_configured_folder_and_then_forgets_the_files(tm
     assert signing_keyring().current.kid == key.kid  # from the database now
 
 
-def test_the_import_command_refuses_a_missing_folder(tmp_path):
+def test_the_import_command_refuses_a_missing_folder_and_files_that_are_not_keys(tmp_path):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("import_signing_keys", str(tmp_path / "nowhere"))
+    (tmp_path / "1700000000000-0123456789abcdef.pem").write_text("not a key")
+    with pytest.raises(CommandError):
+        call_command("import_signing_keys", str(tmp_path))
 
 
 @pytest.mark.postgres
