@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.support.exchange",
     "tests.support.partner_fixtures",
     "tests.support.smtp",
+    "tests.support.chromium",
 ]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -30,6 +31,8 @@ def _missing_requirement(item) -> str | None:
         return "needs Redis: set REDIS_URL=redis://..."
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         return f"needs Chromium at {CHROMIUM}"
+    if item.get_closest_marker("cluster") and not shutil.which("haproxy", path=f"{os.environ['PATH']}:/usr/sbin"):
+        return "needs HAProxy (Debian package haproxy) and PostgreSQL and Redis"
     return None
 
 

@@ -52,9 +52,9 @@ def test_the_token_endpoint_is_one_drf_view_for_every_grant():
 
 
 def test_the_tests_mirror_the_code():
-    """tests/<package>/ for a package of ours; adversarial, browser and support cut across."""
+    """tests/<package>/ for a package of ours; adversarial, browser, cluster and support cut across."""
     tests = ROOT / "tests"
-    cross_cutting = {"adversarial", "browser", "support"}
+    cross_cutting = {"adversarial", "browser", "cluster", "support"}
     unmatched = [
         str(folder.relative_to(tests))
         for folder in tests.rglob("*")

@@ -35,7 +35,12 @@ class PartnerProcess:
     subject_type: str = "public"
     secret: str = field(default_factory=new_client_secret)
     port: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        # Chosen now, not at start: the registration names the site's URLs.
+        self.port = self.port or free_port_on(self.host)
 
     @property
     def url(self) -> str:
@@ -56,6 +61,7 @@ class PartnerProcess:
             "PARTNER_TOKEN_KEY": "partner-test-token-key-" + self.client_id,
             "DJANGO_DEBUG": "true",
             "DJANGO_DEBUG_PAGES": "false",  # as in the demo: the site's own error pages
+            **self.extra_env,
         }
 
     def local_account(self, sub: str) -> tuple[int, int]:
@@ -65,25 +71,24 @@ class PartnerProcess:
             sessions = db.execute("SELECT count(*) FROM marketplace_demo_signedinsession WHERE sub = ?", [sub])
             return installs[0], sessions.fetchone()[0]
 
-    def register(self):
-        site, _ = register_site(
-            SiteRegistration(
-                client_id=self.client_id,
-                name=self.name,
-                redirect_uris=[f"{self.url}/oidc/callback/"],
-                post_logout_redirect_uris=[f"{self.url}/signed-out/"],
-                backchannel_logout_uri=f"{self.url}/oidc/backchannel-logout/",
-                security_event_uri=f"{self.url}/oidc/security-events/",
-                account_disabled_events=True,
-                client_secret=self.secret,
-                subject_type=self.subject_type,
-            )
+    def registration(self) -> SiteRegistration:
+        return SiteRegistration(
+            client_id=self.client_id,
+            name=self.name,
+            redirect_uris=[f"{self.url}/oidc/callback/"],
+            post_logout_redirect_uris=[f"{self.url}/signed-out/"],
+            backchannel_logout_uri=f"{self.url}/oidc/backchannel-logout/",
+            security_event_uri=f"{self.url}/oidc/security-events/",
+            account_disabled_events=True,
+            client_secret=self.secret,
+            subject_type=self.subject_type,
         )
+
+    def register(self):
+        site, _ = register_site(self.registration())
         return site
 
     def start(self) -> "PartnerProcess":
-        # A restarted partner keeps its port: its registration (redirect and receiver URIs) stays true.
-        self.port = self.port or free_port_on(self.host)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
