@@ -6,6 +6,7 @@ Only `sso_project.settings` calls these helpers; application code reads
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -56,6 +57,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated networks in CIDR notation (an address alone is its own network)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} must list networks such as 10.0.0.0/8, not {item!r}") from None
+    return networks
 
 
 def _query_option(raw: str):

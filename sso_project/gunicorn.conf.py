@@ -8,6 +8,7 @@ per load balancer) and X-Forwarded-Proto is believed from it alone.
 """
 
 import os
+from pathlib import Path
 
 wsgi_app = "sso_project.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -39,3 +40,23 @@ errorlog = "-"
 # same user would take it over; operators manage nodes through systemd instead.
 control_socket_disable = True
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Prometheus (accounts/metrics): with PROMETHEUS_MULTIPROC_DIR set, each worker writes its
+# counts to files there and a scrape on any worker sums them all. The folder is this node's
+# own; counts of a previous run of the node are dropped at start.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+
+
+def on_starting(server):
+    if _metrics_dir:
+        folder = Path(_metrics_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

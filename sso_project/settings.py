@@ -15,7 +15,16 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy
 
-from sso_project.env import ConfigError, database_from_url, email_from_url, env_bool, env_float, env_int, env_list
+from sso_project.env import (
+    ConfigError,
+    database_from_url,
+    email_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+)
 from sso_project.keys import KeySource
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +53,13 @@ try:
     AUDIT_RETENTION_DAYS = env_int("SSO_AUDIT_RETENTION_DAYS", 400, minimum=1)
     OUTBOX_RETENTION_DAYS = env_int("SSO_OUTBOX_RETENTION_DAYS", 7, minimum=1)
     LEGACY_IDP_TIMEOUT_SECONDS = env_float("LEGACY_IDP_TIMEOUT_SECONDS", 3.0, minimum=0.1)
+    # Production logs one JSON object a line (accounts/logs.py), development plain lines.
+    LOG_FORMAT = os.environ.get("SSO_LOG_FORMAT", "plain" if DEVELOPMENT else "json").strip().lower()
+    if LOG_FORMAT not in ("json", "plain"):
+        raise ConfigError(f"SSO_LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+    # /metrics (accounts/metrics/endpoint.py): to these networks, or to whoever sends the bearer secret.
+    METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+    METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "").strip()
     keys = KeySource(
         Path(os.environ.get("SSO_KEY_DIR", BASE_DIR / ".keys")),
         generate_missing=DEVELOPMENT,
@@ -111,6 +127,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every line logged while a request is served names it (accounts/logs.py).
+    "accounts.logs.RequestIdMiddleware",
+    # Then it times and counts every answer, those of the middleware below included.
+    "accounts.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.RejectNulBytesMiddleware",
@@ -132,7 +152,7 @@ MIDDLEWARE = [
 
 # Static files served by the application itself: collected ones in production, straight
 # from the apps' folders in development (whatever DEBUG says).
-MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE.insert(3, "whitenoise.middleware.WhiteNoiseMiddleware")
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
 
@@ -285,7 +305,7 @@ if not DEVELOPMENT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Where SECURE_SSL_REDIRECT is on, the load balancer still probes each node directly, over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- REST API -------------------------------------------------------------------
 
@@ -357,12 +377,26 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_links": {"()": "accounts.mail.redaction.RedactLinkTokens"}},
+    "filters": {
+        "redact_links": {"()": "accounts.mail.redaction.RedactLinkTokens"},
+        "request_id": {"()": "accounts.logs.RequestIdFilter"},
+    },
     "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+        "json": {"()": "accounts.logs.JsonFormatter"},
+        "plain": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "stream": sys.stderr, "filters": ["redact_links"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "filters": ["redact_links", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,

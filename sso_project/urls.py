@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import health
 from accounts import views as account_views
+from accounts.metrics import endpoint as metrics_endpoint
 from ui import views as ui_views
 
 admin.site.site_header = f"{settings.SSO_BRAND_NAME}: user audit"
@@ -13,6 +14,7 @@ admin.site.site_title = f"{settings.SSO_BRAND_NAME} admin"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_endpoint.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switch on every page
     path("", account_views.home, name="home"),
     path("theme.css", account_views.theme, name="theme"),

@@ -20,6 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from accounts import metrics
 from accounts.api import schema
 from accounts.network import network_id
 from accounts.oauth.clients import authenticate_client
@@ -99,6 +100,25 @@ class TokenView(ClientEndpoint):
 
     def handle(self, request: TokenRequest) -> dict:
         return dispatch_grant(request)
+
+    def post(self, request) -> HttpResponse:
+        try:
+            response = super().post(request)
+        except OAuthError as error:  # client authentication and parsing included
+            metrics.count_grant(_grant_type(request), error.error)
+            raise
+        except KeyRingError:
+            metrics.count_grant(_grant_type(request), "server_error")
+            raise
+        metrics.count_grant(_grant_type(request), "issued")
+        return response
+
+
+def _grant_type(request) -> str | None:
+    try:
+        return request.data.get("grant_type")
+    except Exception:  # noqa: BLE001 - a body that did not parse has no grant type to count
+        return None
 
 
 @schema.client_endpoint(

@@ -30,8 +30,10 @@ def registered_link(mailbox, client=None) -> str:
 
 
 def answer(response, typed: str) -> tuple:
-    """A response with the CSRF tokens, the address the user typed (shown back) and the time set aside."""
-    headers = {k: v for k, v in response.headers.items() if k not in ("Set-Cookie", "Expires")}  # Expires: the clock
+    """A response with the CSRF tokens, the address the user typed (shown back), the time and the
+    request id (fresh and random for every request alike) set aside."""
+    varying = ("Set-Cookie", "Expires", "X-Request-ID")
+    headers = {k: v for k, v in response.headers.items() if k not in varying}
     return (
         response.status_code,
         headers,

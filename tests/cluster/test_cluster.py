@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,6 +55,16 @@ def test_round_robin_without_stickiness_and_a_sign_in_on_one_node_is_recognised_
     assert {node for _, node in seen} == {"a", "b"}, seen
     assert is_signed_in(browser, cluster.node("a" if signed_in_by == "b" else "b").url)[0]
     assert not is_signed_in(cluster.client(), cluster.url)[0]  # and a stranger is not signed in anywhere
+
+
+def test_the_balancers_request_id_ties_its_answer_to_the_nodes_log_line(cluster):
+    response = cluster.client().get(f"{cluster.url}/healthz", timeout=10)
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", request_id
+    )  # HAProxy's uuid()
+    log = cluster.node(response.headers["X-Served-By"]).workdir / "access.log"
+    cluster.wait_until(lambda: request_id in log.read_text(), "the node's access log does not name the request", 5)
 
 
 def test_code_from_one_node_redeemed_on_the_other_and_refresh_reuse_across_nodes_ends_the_session(
@@ -166,3 +177,31 @@ def test_a_node_killed_mid_run_costs_no_signed_in_user_their_session(cluster, cl
     # The dead node comes back and serves the same users without anyone signing in again.
     for email in users:
         assert code_flow.refresh(chains[email]["tokens"]["refresh_token"], victim.url).status_code == 200
+
+
+def test_a_scrape_of_one_node_counts_the_grants_of_all_its_workers(cluster, cluster_users, code_flow):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    a = cluster.node("a").url
+    chains = [tokens_for(cluster, code_flow, email, "a", "a")[1] for email in cluster_users(4)]
+
+    def refreshed_on_a() -> float:
+        response = cluster.client().get(f"{a}/metrics", timeout=10)
+        assert response.status_code == 200, response.text[:300]
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+            if sample.name == "sso_token_grants_total"
+            and sample.labels == {"grant_type": "refresh_token", "outcome": "issued"}
+        )
+
+    before = refreshed_on_a()
+    with ThreadPoolExecutor(max_workers=4) as pool:  # at once: both of the node's workers serve some
+        for _ in range(3):
+            answers = list(
+                pool.map(lambda tokens: CodeFlow(cluster, code_flow.app).refresh(tokens["refresh_token"], a), chains)
+            )
+            assert all(answer.status_code == 200 for answer in answers)
+            chains = [answer.json() for answer in answers]
+    assert refreshed_on_a() - before == 12

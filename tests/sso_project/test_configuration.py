@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -212,6 +213,8 @@ def test_production_is_the_default_so_an_unknown_host_shows_no_debug_page(produc
         ("REDIS_TIMEOUT_SECONDS", "soon", "REDIS_TIMEOUT_SECONDS must be a number"),
         ("SSO_ACCESS_TOKEN_SECONDS", "-5", "SSO_ACCESS_TOKEN_SECONDS must be at least 1"),
         ("DJANGO_BEHIND_TLS_PROXY", "maybe", "DJANGO_BEHIND_TLS_PROXY must be true or false"),
+        ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,10.0.0.0/33", "METRICS_ALLOWED_NETWORKS must list networks"),
+        ("SSO_LOG_FORMAT", "xml", "SSO_LOG_FORMAT must be json or plain"),
     ],
 )
 def test_a_malformed_number_or_boolean_is_a_one_line_configuration_error(production_keys, name, value, message):
@@ -272,3 +275,14 @@ def test_the_sso_settings_are_frozen_and_follow_a_change(settings):
         sso_settings().issuer = "https://elsewhere.example"
     settings.SSO = {**settings.SSO, "ISSUER": "https://idp.example"}
     assert sso_settings().issuer == "https://idp.example"
+
+
+LOG_A_LINE = "import logging; logging.getLogger('accounts.probe').warning('probe %s', 42)"
+
+
+def test_production_logs_json_lines_and_plain_on_request(production_keys):
+    produced = manage("shell", "-c", LOG_A_LINE, env=production_keys)
+    line = json.loads(produced.stderr.strip().splitlines()[-1])
+    assert line["message"] == "probe 42" and line["level"] == "WARNING" and line["logger"] == "accounts.probe"
+    plain = manage("shell", "-c", LOG_A_LINE, env={**production_keys, "SSO_LOG_FORMAT": "plain"})
+    assert plain.stderr.strip().splitlines()[-1].endswith("WARNING accounts.probe [-] probe 42")

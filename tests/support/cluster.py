@@ -161,6 +161,7 @@ class Cluster:
             "GUNICORN_PROXY_PROTOCOL": "v1",
             "GUNICORN_ACCESS_LOG": str(node.workdir / "access.log"),
             "DJANGO_STATIC_ROOT": str(node.workdir / "static"),
+            "PROMETHEUS_MULTIPROC_DIR": str(node.workdir / "metrics"),  # every worker's counts in each scrape
         }
 
     def manage(self, *args: str, node: str = "a") -> str:
