@@ -69,20 +69,26 @@ class Result:
     iterations: int
     errors: int
     latencies_ms: list[float]
+    server_cpu_seconds: float | None = None  # CPU the server's processes used while measured
 
     def summary(self) -> dict[str, float]:
         lat = sorted(self.latencies_ms) or [0.0]
-        return {
+        figures = {
             "per_s": round(self.iterations / self.seconds, 1),
             "p50_ms": round(statistics.median(lat), 2),
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2),
             "errors": self.errors,
             "clients": self.clients,
         }
+        if self.server_cpu_seconds is not None and self.iterations:
+            figures["server_cpu_pct"] = round(100 * self.server_cpu_seconds / self.seconds, 1)
+            figures["cpu_ms_per_request"] = round(1000 * self.server_cpu_seconds / self.iterations, 2)
+        return figures
 
 
-def run(name: str, scenarios: list, warmup: float, duration: float) -> Result:
-    """``scenarios``: one callable per client; returns True for success, False or raises for an error."""
+def run(name: str, scenarios: list, warmup: float, duration: float, cpu=None) -> Result:
+    """``scenarios``: one callable per client; returns True for success, False or raises for an error.
+    ``cpu``: a callable giving the server's CPU seconds so far, read as measuring starts and ends."""
     stop_at = time.monotonic() + warmup + duration
     measure_from = time.monotonic() + warmup
     lock = threading.Lock()
@@ -110,6 +116,12 @@ def run(name: str, scenarios: list, warmup: float, duration: float) -> Result:
     threads = [threading.Thread(target=worker, args=(s,)) for s in scenarios]
     for thread in threads:
         thread.start()
+    used = None
+    if cpu is not None:
+        time.sleep(max(0.0, measure_from - time.monotonic()))
+        used = -cpu()
     for thread in threads:
         thread.join()
-    return Result(name, len(scenarios), duration, totals["iterations"], totals["errors"], latencies)
+    if cpu is not None:
+        used += cpu()
+    return Result(name, len(scenarios), duration, totals["iterations"], totals["errors"], latencies, used)

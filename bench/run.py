@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import load  # noqa: E402
+from bench import balancer, load  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -85,6 +86,9 @@ def server_env(database: str, port: int, **extra) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SSO_ISSUER": f"http://127.0.0.1:{port}",
         "SSO_LOG_LEVEL": "WARNING",
+        # Production will not start without a mail server; nothing the bench does sends mail.
+        "EMAIL_URL": "smtp://127.0.0.1:2525",
+        "EMAIL_FROM": "Bench <no-reply@127.0.0.1>",
         **extra,
     }
 
@@ -101,36 +105,51 @@ def prepare_keys() -> None:
 
 
 def start_gunicorn(
-    env: dict, port: int, wsgi: str = "sso_project.wsgi:application", root: Path = ROOT
+    env: dict,
+    port: int,
+    wsgi: str = "sso_project.wsgi:application",
+    root: Path = ROOT,
+    cpus: str = "0",
+    workers: int = 1,
+    threads: int = 1,
 ) -> subprocess.Popen:
+    """gunicorn pinned to ``cpus``: sync workers, or gthread ones when ``threads`` > 1."""
     process = subprocess.Popen(
         [
             "taskset",
             "-c",
-            "0",
+            cpus,
             str(VENV_BIN / "gunicorn"),
             "--workers",
-            "1",
+            str(workers),
             "--worker-class",
-            "sync",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            "--no-control-socket",  # gunicorn's control socket lives in $HOME: one per machine, not per server
             wsgi,
         ],
         cwd=root,
         env=env,
     )
+    wait_for(f"http://127.0.0.1:{port}", process)
+    return process
+
+
+def wait_for(base: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            load.HttpClient(f"http://127.0.0.1:{port}").request("GET", "/.well-known/openid-configuration")
-            return process
+            load.HttpClient(base).request("GET", "/.well-known/openid-configuration")
+            return
         except load.RequestFailed:
             time.sleep(0.3)
     process.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server at {base} did not start")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -141,10 +160,33 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def children(master: subprocess.Popen) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
+
+
 def worker_rss_mb(master: subprocess.Popen) -> float:
-    children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
-    status = Path(f"/proc/{children[0]}/status").read_text()
+    status = Path(f"/proc/{children(master)[0]}/status").read_text()
     return round(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024, 1)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(*masters: subprocess.Popen):
+    """CPU seconds used so far by these servers' masters and workers (user + system, /proc)."""
+    pids = [str(master.pid) for master in masters] + [pid for master in masters for pid in children(master)]
+
+    def used() -> float:
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat(5)
+        return ticks / CLOCK_TICKS
+
+    return used
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -316,7 +358,7 @@ def start_idp(
     psql(f"DROP DATABASE IF EXISTS {database}")
     psql(f"CREATE DATABASE {database}")
     env = server_env(database, port, **({"REDIS_URL": redis_url} if USE_REDIS else {}))
-    seeded = seed(env, args.scale, args.clients, base, root)
+    seeded = seed(env, args.scale, args.clients * CHAINS, base, root)
     analyze(database)
     return start_gunicorn(env, port, root=root), base, seeded, env
 
@@ -332,25 +374,132 @@ def baseline_checkout(revision: str):
         subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
 
 
-def idp_measures(args, base: str, seeded: dict, env: dict, wanted, suffix: str = "") -> dict:
+def chain(seeded: dict, clients: int, number: int) -> list[str]:
+    """The ``number``-th set of refresh chains: no two figures rotate the same token (a reuse
+    would end the session, as it should)."""
+    return seeded["refresh_tokens"][number * clients : (number + 1) * clients]
+
+
+def measured(name: str, scenarios: list, cpu):
+    return lambda warmup, seconds: load.run(name, scenarios, warmup, seconds, cpu)
+
+
+def idp_measures(args, server, base: str, seeded: dict, env: dict, wanted, suffix: str = "") -> dict:
     """The IdP's figures, named with ``suffix`` (a baseline's revision) when given."""
     measures = {}
+    cpu = server_cpu(server)
     if wanted("refresh_per_s"):
-        ours = [refresh_scenario(base, seeded, token) for token in seeded["refresh_tokens"]]
-        measures["refresh_per_s"] = lambda warmup, seconds: load.run("refresh", ours, warmup, seconds)
+        ours = [refresh_scenario(base, seeded, token) for token in chain(seeded, args.clients, 0)]
+        measures["refresh_per_s"] = measured("refresh", ours, cpu)
     if wanted("login_per_s"):
         logins = [login_scenario(base, seeded, i) for i in range(4)]
-        measures["login_per_s"] = lambda warmup, seconds: load.run("login", logins, warmup, seconds)
+        measures["login_per_s"] = measured("login", logins, cpu)
         if not suffix:
             measures["argon2_verify_per_s"] = argon2_slice(env)
     # Their clients sign in first, before anything is measured.
     if wanted("silent_sso_per_s"):
         silent = [silent_sso_scenario(base, seeded, i) for i in range(args.clients)]
-        measures["silent_sso_per_s"] = lambda warmup, seconds: load.run("silent", silent, warmup, seconds)
+        measures["silent_sso_per_s"] = measured("silent", silent, cpu)
     if wanted("native_sso_exchange_per_s"):
         native = [native_sso_scenario(base, seeded, i) for i in range(args.clients)]
-        measures["native_sso_exchange_per_s"] = lambda warmup, seconds: load.run("native", native, warmup, seconds)
+        measures["native_sso_exchange_per_s"] = measured("native", native, cpu)
     return {name + suffix: measure for name, measure in measures.items()}
+
+
+# Refresh on other set-ups of the same code and database, each on chains of its own: more
+# workers or threads on CPU 0, then HAProxy in front of the node on CPU 0 alone, and in front
+# of it and a second node on CPU 1.
+WORKER_CONFIGURATIONS = {
+    "refresh_2_sync_workers_per_s": {"workers": 2},
+    "refresh_3_sync_workers_per_s": {"workers": 3},
+    "refresh_gthread_4_threads_per_s": {"threads": 4},
+}
+BALANCED = ("refresh_lb_1_node_per_s", "refresh_lb_2_nodes_per_s")
+CHAINS = 1 + len(WORKER_CONFIGURATIONS) + len(BALANCED)
+FIRST_EXTRA_PORT = 18010
+
+
+def deployment_measures(args, servers: ExitStack, idp, seeded: dict, env: dict, wanted) -> dict:
+    measures, ports, number = {}, iter(range(FIRST_EXTRA_PORT, FIRST_EXTRA_PORT + 20)), iter(range(1, CHAINS))
+    for name, options in WORKER_CONFIGURATIONS.items():
+        tokens = chain(seeded, args.clients, next(number))
+        if not wanted(name):
+            continue
+        port = next(ports)
+        server = start_gunicorn(env, port, **options)
+        servers.callback(stop, server)
+        scenarios = [refresh_scenario(f"http://127.0.0.1:{port}", seeded, token) for token in tokens]
+        measures[name] = measured(name, scenarios, server_cpu(server))
+    if not any(wanted(name) for name in BALANCED):
+        return measures
+    if balancer.haproxy() is None:
+        print("skipping the figures behind a load balancer: HAProxy is not installed (apt install haproxy)")
+        return measures
+    second_port, one, two = next(ports), next(ports), next(ports)
+    second = start_gunicorn(env, second_port, cpus="1")  # beside the load generator: the only other core
+    servers.callback(stop, second)
+    folder = Path(tempfile.mkdtemp(prefix="sso-bench-lb-"))
+    lb = balancer.start(folder, {one: [IDP_PORT], two: [IDP_PORT, second_port]}, cpus="1")
+    servers.callback(stop, lb)
+    for name, port, nodes in ((BALANCED[0], one, (idp,)), (BALANCED[1], two, (idp, second))):
+        scenarios = [
+            refresh_scenario(f"http://127.0.0.1:{port}", seeded, token)
+            for token in chain(seeded, args.clients, next(number))
+        ]
+        if wanted(name):
+            measures[name] = measured(name, scenarios, server_cpu(*nodes))
+    return measures
+
+
+NODE_PEER = ROOT / "bench" / "node_oidc_provider"
+NODE_PORT = 18030
+# The refresh figures of a server on CPU 0 alone, each compared with the peer of the same run.
+ONE_CORE_REFRESH = ("refresh_per_s", *WORKER_CONFIGURATIONS)
+
+
+def start_node_peer(args) -> tuple[subprocess.Popen, str, list[str], str] | None:
+    """node-oidc-provider on PostgreSQL (bench/node_oidc_provider), pinned to CPU 0 as ours is."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        print("skipping node-oidc-provider: Node.js and npm are not installed", flush=True)
+        return None
+    lock = NODE_PEER / "package-lock.json"
+    stamp = NODE_PEER / "node_modules" / ".installed"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_PEER, check=True)
+        stamp.touch()
+    database = "sso_bench_node"
+    psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    psql(f"CREATE DATABASE {database}")
+    secret = secrets.token_urlsafe(32)
+    env = {
+        **os.environ,
+        "NODE_ENV": "production",
+        "PORT": str(NODE_PORT),
+        "DATABASE_URL": f"{PG}/{database}",
+        "CLIENT_SECRET": secret,
+        "SEED": str(args.clients),
+    }
+    process = subprocess.Popen(
+        ["taskset", "-c", "0", node, "server.js"], cwd=NODE_PEER, env=env, stdout=subprocess.PIPE, text=True
+    )
+    line = process.stdout.readline()  # written once it listens, with the seeded refresh tokens
+    if not line:
+        process.kill()
+        raise SystemExit("node-oidc-provider did not start")
+    return process, f"http://127.0.0.1:{NODE_PORT}", json.loads(line)["refresh_tokens"], secret
+
+
+def node_refresh_scenario(base: str, secret: str, refresh_token: str):
+    basic = base64.b64encode(f"bench-web:{secret}".encode()).decode()
+    return _rotating(
+        base,
+        "/token",
+        refresh_token,
+        {"Authorization": f"Basic {basic}"},
+        lambda token: {"grant_type": "refresh_token", "refresh_token": token},
+        "refresh_token",
+    )
 
 
 def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
@@ -410,6 +559,7 @@ def alternate(measures: dict, warmup: float, duration: float) -> dict[str, load.
             sum(r.iterations for r in results),
             sum(r.errors for r in results),
             [ms for r in results for ms in r.latencies_ms],
+            None if any(r.server_cpu_seconds is None for r in results) else sum(r.server_cpu_seconds for r in results),
         )
         for name, results in parts.items()
     }
@@ -448,14 +598,19 @@ def measure_servers(args, results: dict) -> None:
         idp, base, seeded, env = start_idp(args)
         servers.callback(stop, idp)
         results["users"], results["seed_seconds"] = seeded["users"], seeded["seed_seconds"]
-        measures = idp_measures(args, base, seeded, env, wanted)
+        measures = idp_measures(args, idp, base, seeded, env, wanted)
         if wanted("vanilla_simplejwt_refresh_per_s"):
             vanilla, vanilla_base, tokens = start_vanilla(args)
             servers.callback(stop, vanilla)
             theirs = [vanilla_refresh_scenario(vanilla_base, token) for token in tokens]
-            measures["vanilla_simplejwt_refresh_per_s"] = lambda warmup, seconds: load.run(
-                "vanilla", theirs, warmup, seconds
-            )
+            measures["vanilla_simplejwt_refresh_per_s"] = measured("vanilla", theirs, server_cpu(vanilla))
+        measures.update(deployment_measures(args, servers, idp, seeded, env, wanted))
+        peer = start_node_peer(args) if wanted("node_oidc_provider_refresh_per_s") else None
+        if peer is not None:
+            process, peer_base, peer_tokens, peer_secret = peer
+            servers.callback(stop, process)
+            theirs = [node_refresh_scenario(peer_base, peer_secret, token) for token in peer_tokens]
+            measures["node_oidc_provider_refresh_per_s"] = measured("node-oidc-provider", theirs, server_cpu(process))
         if args.baseline:
             # Another revision's server on the same core, measured in turn with ours:
             # the one comparison this machine's drift does not spoil.
@@ -465,10 +620,29 @@ def measure_servers(args, results: dict) -> None:
             )
             servers.callback(stop, other)
             results["baseline"] = args.baseline
-            measures.update(idp_measures(args, other_base, other_seeded, other_env, wanted, f"@{args.baseline}"))
+            measures.update(idp_measures(args, other, other_base, other_seeded, other_env, wanted, f"@{args.baseline}"))
         record(results, alternate(measures, args.warmup, args.duration))
+        compare_with_peer(results)
         if "refresh_per_s" in measures:
             results["rss_mb"] = worker_rss_mb(idp)
+
+
+def compare_with_peer(results: dict) -> None:
+    """Grants per core against node-oidc-provider's in the same run: requests per second (the
+    server has CPU 0 alone) and CPU per request (what it would be on a busy core)."""
+    peer = results.get("node_oidc_provider_refresh_per_s")
+    if not isinstance(peer, dict) or not peer.get("per_s"):
+        return
+    ratios = {}
+    for name in ONE_CORE_REFRESH:
+        ours = results.get(name)
+        if isinstance(ours, dict) and ours.get("cpu_ms_per_request") and peer.get("cpu_ms_per_request"):
+            ratios[name] = {
+                "per_s": round(ours["per_s"] / peer["per_s"], 2),
+                "per_cpu_second": round(peer["cpu_ms_per_request"] / ours["cpu_ms_per_request"], 2),
+            }
+    results["ratio_to_node_oidc_provider"] = ratios
+    print(f"ratio_to_node_oidc_provider: {ratios}", flush=True)
 
 
 def measure_in_process(args, results: dict) -> None:
@@ -487,12 +661,18 @@ def measure_in_process(args, results: dict) -> None:
 
 
 def table(results: dict) -> str:
-    lines = ["| figure | per s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|"]
+    lines = [
+        "| figure | per s | p50 ms | p99 ms | errors | server CPU % | CPU ms a request |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, value in results.items():
         if isinstance(value, dict) and "per_s" in value:
-            lines.append(f"| {name} | {value['per_s']} | {value['p50_ms']} | {value['p99_ms']} | {value['errors']} |")
+            cpu = f"{value.get('server_cpu_pct', '')} | {value.get('cpu_ms_per_request', '')}"
+            lines.append(
+                f"| {name} | {value['per_s']} | {value['p50_ms']} | {value['p99_ms']} | {value['errors']} | {cpu} |"
+            )
         elif name.endswith(("_per_s", "_mb", "_seconds")) or name == "users" or name == "baseline":
-            lines.append(f"| {name} | {value} | | | |")
+            lines.append(f"| {name} | {value} | | | | | |")
     return "\n".join(lines)
 
 
@@ -513,7 +693,16 @@ def main() -> None:
         default=set(),
         help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)",
     )
+    parser.add_argument("--profile", action="store_true", help="profile refreshes in process (bench/profile.py)")
     args = parser.parse_args()
+    if args.profile:
+        KEYS.mkdir(parents=True, exist_ok=True)
+        prepare_keys()
+        env = server_env("sso_bench", IDP_PORT, **({"REDIS_URL": REDIS_URL} if redis_available() else {}))
+        subprocess.run(
+            ["taskset", "-c", "0", sys.executable, "-m", "bench.profile", "500"], cwd=ROOT, env=env, check=True
+        )
+        return
     global USE_REDIS
     USE_REDIS = redis_available()
     os.sched_setaffinity(0, {1})  # the load generator stays off the server's core
