@@ -10,7 +10,6 @@ parsing is what the bench's CPU per request has beyond this. Run it after `make 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import sys
@@ -22,7 +21,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sso_project.settings")
 django.setup()
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
 from accounts.models import Consent, SSOSession, User  # noqa: E402
@@ -47,30 +46,15 @@ def first_refresh_token() -> str:
 
 
 def refresher(secret: str):
-    application = get_wsgi_application()
+    from sso_project.wsgi import application
+
+    factory = RequestFactory(REMOTE_ADDR="127.0.0.1", SERVER_NAME="127.0.0.1")
     basic = "Basic " + base64.b64encode(f"bench-profile:{secret}".encode()).decode()
 
     def refresh(token: str) -> str:
-        body = urlencode({"grant_type": "refresh_token", "refresh_token": token}).encode()
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/oauth/token/",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "18000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1:18000",
-            "HTTP_AUTHORIZATION": basic,
-            "CONTENT_TYPE": FORM,
-            "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        form = urlencode({"grant_type": "refresh_token", "refresh_token": token})
+        # Django's RequestFactory makes the WSGI environ; the full application answers it.
+        environ = factory.generic("POST", "/oauth/token/", form, FORM, HTTP_AUTHORIZATION=basic).environ
         status = []
         answer = b"".join(application(environ, lambda line, headers, exc_info=None: status.append(line)))
         if not status[0].startswith("200"):

@@ -126,7 +126,10 @@ INSTALLED_APPS = [
     "tokenexchange",
 ]
 
-MIDDLEWARE = [
+# What every request runs, the client endpoints' too: production serves the token,
+# revocation and introspection endpoints, which authenticate a client and never a browser,
+# with this list alone (sso_project/client_endpoints.py).
+CLIENT_ENDPOINT_MIDDLEWARE = [
     # First: every line logged while a request is served names it (accounts/logs.py).
     "accounts.logs.RequestIdMiddleware",
     # Then it times and counts every answer, those of the middleware below included.
@@ -136,6 +139,10 @@ MIDDLEWARE = [
     "accounts.middleware.RejectNulBytesMiddleware",
     "accounts.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# What pages need besides: the browser's session, its language, CSRF, messages, the lock-out.
+PAGE_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the switch's cookie, else Accept-Language (and ui_locales, accounts.oauth.views).
     "django.middleware.locale.LocaleMiddleware",
@@ -144,11 +151,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SSOSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.StaffSecondFactorMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+MIDDLEWARE = CLIENT_ENDPOINT_MIDDLEWARE + PAGE_MIDDLEWARE
 
 # Static files served by the application itself: collected ones in production, straight
 # from the apps' folders in development (whatever DEBUG says).

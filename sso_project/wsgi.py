@@ -4,7 +4,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sso_project.settings")
-application = get_wsgi_application()
+pages = get_wsgi_application()
+
+from sso_project.client_endpoints import ClientEndpointHandler, by_path  # noqa: E402
+
+application = by_path(pages, ClientEndpointHandler())
 
 
 def _freeze_startup_objects() -> None:

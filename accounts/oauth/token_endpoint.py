@@ -67,7 +67,8 @@ class ClientEndpoint(APIView):
         raise NotImplementedError
 
     def perform_content_negotiation(self, request, force=False):
-        return super().perform_content_negotiation(request, force=True)  # JSON, whatever Accept says
+        renderer = JSONRenderer()  # JSON, whatever Accept says: there is nothing to negotiate
+        return renderer, renderer.media_type
 
     def post(self, request) -> HttpResponse:
         if parse_header_parameters(request.content_type or "")[0] != FORM:
