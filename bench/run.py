@@ -212,12 +212,12 @@ def login_scenario(base: str, seeded: dict, index: int):
     return scenario
 
 
-def refresh_scenario(base: str, seeded: dict, refresh_token: str, client_id: str = "bench-web"):
-    """Our token endpoint: a chain of rotations, client_secret_basic."""
-    basic = base64.b64encode(f"{client_id}:{seeded['secret']}".encode()).decode()
+def refresh_scenario(base: str, seeded: dict, refresh_token: str, path: str = "/oauth/token/"):
+    """A token endpoint (ours, or the peer's at ``path``): a chain of rotations, client_secret_basic."""
+    basic = base64.b64encode(f"bench-web:{seeded['secret']}".encode()).decode()
     return _rotating(
         base,
-        "/oauth/token/",
+        path,
         refresh_token,
         {"Authorization": f"Basic {basic}"},
         lambda token: {"grant_type": "refresh_token", "refresh_token": token},
@@ -490,18 +490,6 @@ def start_node_peer(args) -> tuple[subprocess.Popen, str, list[str], str] | None
     return process, f"http://127.0.0.1:{NODE_PORT}", json.loads(line)["refresh_tokens"], secret
 
 
-def node_refresh_scenario(base: str, secret: str, refresh_token: str):
-    basic = base64.b64encode(f"bench-web:{secret}".encode()).decode()
-    return _rotating(
-        base,
-        "/token",
-        refresh_token,
-        {"Authorization": f"Basic {basic}"},
-        lambda token: {"grant_type": "refresh_token", "refresh_token": token},
-        "refresh_token",
-    )
-
-
 def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
     """The plain simplejwt TokenRefreshView (bench/vanilla_settings.py), RS256, same set-up."""
     database = "sso_bench_vanilla"
@@ -609,7 +597,7 @@ def measure_servers(args, results: dict) -> None:
         if peer is not None:
             process, peer_base, peer_tokens, peer_secret = peer
             servers.callback(stop, process)
-            theirs = [node_refresh_scenario(peer_base, peer_secret, token) for token in peer_tokens]
+            theirs = [refresh_scenario(peer_base, {"secret": peer_secret}, token, "/token") for token in peer_tokens]
             measures["node_oidc_provider_refresh_per_s"] = measured("node-oidc-provider", theirs, server_cpu(process))
         if args.baseline:
             # Another revision's server on the same core, measured in turn with ours:
