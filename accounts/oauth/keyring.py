@@ -1,4 +1,5 @@
-"""The JWT signing key ring: per algorithm, the newest key signs, older keys keep verifying.
+"""The JWT signing key ring: per algorithm, the newest key signs once it has been published
+for ``PUBLISH_AHEAD``; older keys keep verifying.
 
 The ring lives in PostgreSQL (``StoredSigningKey``: the private key sealed by
 ``accounts.oauth.key_storage``), so every node signs with the same keys and
@@ -8,8 +9,9 @@ query), so a rotation on any node is used by every node within a few seconds.
 
 Each algorithm in use has a current key, so that a site registered for RS256
 (the OpenID default) keeps getting RS256 when another site wants ES256 (Dynamic
-Client Registration section 2, ``id_token_signed_response_alg``). A key is
-retired when a newer one of its algorithm is created and stays published in the
+Client Registration section 2, ``id_token_signed_response_alg``). A new key is in
+the JWKS of every process before any process signs with it. A key is retired
+when a newer one of its algorithm begins to sign and stays published in the
 JWKS until every token it could have signed has expired (the longest token
 lifetime, plus leeway); then ``rotate_signing_key`` deletes it. Rotations are
 serialised by a PostgreSQL advisory lock: two nodes rotating at once make one key.
@@ -165,25 +167,34 @@ class SigningKeyRing:
             raise KeyRingError("the signing key ring is empty")
         self.keys = sorted(keys, key=lambda k: (k.created_at, k.kid))
         now = now or datetime.now(dt_timezone.utc)
-        grace = retirement_grace()
+        grace, ahead = retirement_grace(), PUBLISH_AHEAD
         self.current_by_algorithm: dict[str, SigningKey] = {}
-        windows = []
+        windows, upcoming = [], []
         for algorithm in dict.fromkeys(key.algorithm for key in self.keys):
             of_algorithm = [key for key in self.keys if key.algorithm == algorithm]
-            self.current_by_algorithm[algorithm] = of_algorithm[-1]
-            # Key i was retired when key i+1 of its algorithm was created; it is
+            # A new key is published PUBLISH_AHEAD before it signs: by then every process,
+            # whose view of the ring is at most RECHECK_SECONDS old, lists it in its JWKS, so a
+            # verifier that meets its kid finds it wherever it fetches. The first key signs at once.
+            signing = [key for key in of_algorithm if key.created_at + ahead <= now] or of_algorithm[:1]
+            self.current_by_algorithm[algorithm] = signing[-1]
+            upcoming += of_algorithm[len(signing) :]
+            # Key i was retired when key i+1 of its algorithm began to sign; it is
             # published until the last token it may have signed has expired.
             windows += [
-                (key, successor.created_at + grace)
+                (key, successor.created_at + ahead + grace)
                 for key, successor in zip(of_algorithm, of_algorithm[1:], strict=False)
             ]
         # Tokens bound to no site's algorithm (refresh-token MACs) take the configured
         # algorithm's current key, or the newest key of all.
-        self.current = self.current_by_algorithm.get(sso_settings().signing_algorithm, self.keys[-1])
+        self.current = self.current_by_algorithm.get(
+            sso_settings().signing_algorithm, max(self.current_by_algorithm.values(), key=lambda k: k.created_at)
+        )
         open_windows = [(key, end) for key, end in windows if end > now]
-        published = {key.kid for key in self.current_by_algorithm.values()} | {key.kid for key, _ in open_windows}
+        published = {key.kid for key in [*self.current_by_algorithm.values(), *upcoming]}
+        published |= {key.kid for key, _ in open_windows}
         self.published = [key for key in self.keys if key.kid in published]
-        self.next_change = min((end for _, end in open_windows), default=None)
+        changes = [end for _, end in open_windows] + [key.created_at + ahead for key in upcoming]
+        self.next_change = min(changes, default=None)
         self._by_kid = {key.kid: key for key in self.published}
 
     def current_for(self, algorithm: str) -> SigningKey:
@@ -204,6 +215,7 @@ class SigningKeyRing:
 
 
 RECHECK_SECONDS = 2.0  # how stale a node's view of the ring may be; see docs/reference.md
+PUBLISH_AHEAD = timedelta(seconds=2 * RECHECK_SECONDS)  # a new key's time in the JWKS before it signs
 _cache: dict[str, Any] = {"ring": None, "version": None, "checked_at": 0.0}
 _lock = Lock()
 _ROTATION_LOCK = 8_253_661  # the PostgreSQL advisory lock every rotation takes: any number no other lock uses

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import StoredSigningKey
 from accounts.oauth.keyring import SigningKey, SigningKeyRing, forget_cached_ring, signing_keyring
 from accounts.oauth.tokens import SSOAccessToken
+from tests.support.keys import after_publish_ahead
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,7 @@ def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(client, key_
     old_kid = jwt.get_unverified_header(old_token)["kid"]
     call_command("rotate_signing_key")
     assert "new current signing key" in capsys.readouterr().out
+    after_publish_ahead()
     new_token = new_access_token()
     assert jwt.get_unverified_header(new_token)["kid"] != old_kid
     assert SSOAccessToken(old_token, audience="site")["sub"] == "s"
@@ -154,6 +156,7 @@ def test_rotating_one_algorithm_leaves_the_others_current(key_dir):
     es256 = signing_keyring().current_for("ES256")
     rs256 = signing_keyring().current_for("RS256")
     call_command("rotate_signing_key", "--algorithm", "RS256")
+    after_publish_ahead()
     ring = signing_keyring()
     assert ring.current_for("ES256").kid == es256.kid and ring.current_for("RS256").kid != rs256.kid
     assert rs256.kid in [k.kid for k in ring.published]  # retired, still published for its tokens
@@ -194,3 +197,30 @@ def test_a_site_whose_algorithm_lost_its_key_gets_a_server_error_not_a_traceback
     response = exchange_code(Client(), site, code, pkce)
     assert response.status_code == 500 and response.json()["error"] == "server_error"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_a_new_key_is_published_before_it_signs(client, key_dir):
+    """The attack on availability the cluster test found: right after a rotation one process
+    signed with the new key while another still served a JWKS without it, so a verifier that
+    fetched the keys on the new kid got the old set and refused the token."""
+    from accounts.oauth.keyring import PUBLISH_AHEAD, RECHECK_SECONDS
+
+    old_kid = jwt.get_unverified_header(new_access_token())["kid"]
+    call_command("rotate_signing_key")
+    new_kid = StoredSigningKey.objects.order_by("-created_at").first().kid
+    forget_cached_ring()
+    # Published at once, first in the JWKS; not signing yet.
+    assert [k["kid"] for k in client.get(reverse("oauth:jwks")).json()["keys"]] == [new_kid, old_kid]
+    assert jwt.get_unverified_header(new_access_token())["kid"] == old_kid
+    assert PUBLISH_AHEAD.total_seconds() >= RECHECK_SECONDS  # longer than any process's view is stale
+
+    keys = [SigningKey.from_record(record) for record in StoredSigningKey.objects.all()]
+    created = max(key.created_at for key in keys)
+    ring = SigningKeyRing(keys, now=created + PUBLISH_AHEAD / 2)
+    assert ring.current.kid == old_kid and ring.next_change == created + PUBLISH_AHEAD  # re-read then
+    later = SigningKeyRing(keys, now=created + PUBLISH_AHEAD)
+    assert later.current.kid == new_kid and old_kid in [k.kid for k in later.published]
+
+    after_publish_ahead()
+    assert jwt.get_unverified_header(new_access_token())["kid"] == new_kid
+    assert SSOAccessToken(new_access_token(), audience="site")["sub"] == "s"

@@ -20,6 +20,7 @@ from accounts.models import AuditEvent, AuthorizationCode, PartnerSite, RefreshT
 from accounts.oauth.claims import token_hash
 from accounts.oauth.keyring import signing_keyring
 from accounts.oauth.sector_sid import sid_for
+from tests.support.keys import after_publish_ahead
 from tests.support.oauth import SECRET, Pkce, exchange_code, form_post, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
@@ -282,6 +283,7 @@ def _hs256(payload: dict, headers: dict, secret: bytes) -> str:
 def test_refresh_tokens_stay_usable_across_a_signing_key_rotation(write_path, tokens):
     old_kid = jwt.get_unverified_header(tokens["refresh_token"])["kid"]
     call_command("rotate_signing_key")
+    after_publish_ahead()
     rotated = refresh(tokens["refresh_token"])
     assert rotated.status_code == 200, rotated.content
     assert jwt.get_unverified_header(rotated.json()["refresh_token"])["kid"] not in (old_kid, None)
