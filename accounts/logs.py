@@ -21,10 +21,6 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # nothing that could forge a log
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
-def current_request_id() -> str:
-    return _request_id.get()
-
-
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -17,6 +17,7 @@ import pytest
 from accounts.oauth.keyring import PUBLISH_AHEAD
 from tests.cluster.conftest import PASSWORD, CodeFlow
 from tests.support.cluster import CSRF_FIELD
+from tests.support.metrics import metric_value
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.redis]
 
@@ -185,21 +186,13 @@ def test_a_node_killed_mid_run_costs_no_signed_in_user_their_session(cluster, cl
 
 
 def test_a_scrape_of_one_node_counts_the_grants_of_all_its_workers(cluster, cluster_users, code_flow):
-    from prometheus_client.parser import text_string_to_metric_families
-
     a = cluster.node("a").url
     chains = [tokens_for(cluster, code_flow, email, "a", "a")[1] for email in cluster_users(4)]
 
     def refreshed_on_a() -> float:
         response = cluster.client().get(f"{a}/metrics", timeout=10)
         assert response.status_code == 200, response.text[:300]
-        return sum(
-            sample.value
-            for family in text_string_to_metric_families(response.text)
-            for sample in family.samples
-            if sample.name == "sso_token_grants_total"
-            and sample.labels == {"grant_type": "refresh_token", "outcome": "issued"}
-        )
+        return metric_value(response.text, "sso_token_grants_total", grant_type="refresh_token", outcome="issued")
 
     before = refreshed_on_a()
     with ThreadPoolExecutor(max_workers=4) as pool:  # at once: both of the node's workers serve some

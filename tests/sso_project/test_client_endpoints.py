@@ -14,6 +14,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client, RequestFactory
 
+from tests.support.metrics import metric_value
 from tests.support.oauth import SECRET, Pkce, exchange_code, obtain_code
 
 pytestmark = pytest.mark.django_db
@@ -93,15 +94,9 @@ def test_revocation_and_introspection_go_the_same_way_and_pages_keep_the_full_st
 
 
 def test_the_client_endpoints_are_counted_in_the_metrics(site):
-    from prometheus_client.parser import text_string_to_metric_families
-
     def refused() -> float:
-        text = Client().get("/metrics").content.decode()
-        return sum(
-            sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "sso_http_requests_total" and sample.labels.get("endpoint") == "oauth:token"
+        return metric_value(
+            Client().get("/metrics").content.decode(), "sso_http_requests_total", endpoint="oauth:token"
         )
 
     before = refused()

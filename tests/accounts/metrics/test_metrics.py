@@ -8,14 +8,15 @@ import ipaddress
 import pytest
 from django.test import Client
 from django.urls import reverse
-from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.models import OutboxMessage
 from accounts.oauth.keyring import signing_keyring
+from tests.support.metrics import metric_value as sample
 from tests.support.oauth import Pkce, exchange_code, obtain_code, token_request
 
 pytestmark = pytest.mark.django_db
 REFRESH = "refresh_token"
+FORM = "application/x-www-form-urlencoded"
 
 
 def scrape(client: Client | None = None, **headers) -> str:
@@ -24,15 +25,6 @@ def scrape(client: Client | None = None, **headers) -> str:
     assert response["Content-Type"].startswith("text/plain; version=")  # Prometheus's text format
     assert "no-store" in response["Cache-Control"]
     return response.content.decode()
-
-
-def sample(text: str, name: str, **labels) -> float:
-    """The value of one series, 0 when absent (a counter not yet incremented)."""
-    for family in text_string_to_metric_families(text):
-        for found in family.samples:
-            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
-                return found.value
-    return 0.0
 
 
 def test_only_the_allowed_networks_or_the_bearer_secret_may_scrape(settings):
@@ -61,6 +53,8 @@ def test_grants_are_counted_by_type_and_outcome(site, browser):
     assert token_request(Client(), {"grant_type": REFRESH, "refresh_token": "forged"}).status_code == 400
     assert token_request(Client(), {"grant_type": REFRESH, "refresh_token": "x"}, secret="wrong").status_code == 401
     assert token_request(Client(), {"grant_type": "urn:example:ada@example.org"}).status_code == 400
+    repeated = Client().post(reverse("oauth:token"), "grant_type=a&grant_type=b", content_type=FORM)
+    assert repeated.status_code == 400 and repeated.json()["error"] == "invalid_request"  # a body that did not parse
     after = scrape()
 
     def grew(**labels) -> float:
@@ -71,6 +65,7 @@ def test_grants_are_counted_by_type_and_outcome(site, browser):
     assert grew(grant_type=REFRESH, outcome="invalid_grant") == 1
     assert grew(grant_type=REFRESH, outcome="invalid_client") == 1
     assert grew(grant_type="other", outcome="unsupported_grant_type") == 1  # what a client typed is no label
+    assert grew(grant_type="other", outcome="invalid_request") == 1
     assert "ada@example.org" not in after
 
 
