@@ -525,7 +525,8 @@ def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
         ).stdout
     )["refresh_tokens"]
     analyze(database)
-    return start_gunicorn(env, VANILLA_PORT), f"http://127.0.0.1:{VANILLA_PORT}", tokens
+    vanilla = start_gunicorn(env, VANILLA_PORT, wsgi="bench.vanilla_wsgi:application")
+    return vanilla, f"http://127.0.0.1:{VANILLA_PORT}", tokens
 
 
 def alternate(measures: dict, warmup: float, duration: float) -> dict[str, load.Result]:
@@ -682,6 +683,7 @@ def main() -> None:
         help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)",
     )
     parser.add_argument("--profile", action="store_true", help="profile refreshes in process (bench/profile.py)")
+    parser.add_argument("--results", type=Path, help="also write this run's figures there as JSON (a partial run too)")
     args = parser.parse_args()
     if args.profile:
         KEYS.mkdir(parents=True, exist_ok=True)
@@ -712,6 +714,8 @@ def main() -> None:
     measure_servers(args, results)
     if not args.only or "in_process" in args.only:
         measure_in_process(args, results)
+    if args.results:
+        args.results.write_text(json.dumps(results, indent=2) + "\n")
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.only:  # a partial run never overwrites the full figures
         print("\n" + table(results))

@@ -1,0 +1,69 @@
+"""`make bench` itself: every server it compares starts and answers every request.
+
+The bench is nobody's test, so a change that breaks one of its servers would go unseen
+until someone measures (the simplejwt baseline once failed to boot on the IdP's WSGI
+module). This runs every figure but the --baseline one for about a second each; the
+figures are never compared here, only checked to exist and to have no failed request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import run as bench
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_FIGURES = (
+    "refresh_per_s",
+    "login_per_s",
+    "silent_sso_per_s",
+    "native_sso_exchange_per_s",
+    "vanilla_simplejwt_refresh_per_s",
+    *bench.WORKER_CONFIGURATIONS,
+    *bench.BALANCED,
+    "node_oidc_provider_refresh_per_s",
+)
+IN_PROCESS_FIGURES = (
+    "argon2_verify_per_s",
+    "pyjwt_decode_per_s",
+    "partner_verify_per_s",
+    "partner_verify_cached_per_s",
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.cluster]
+
+
+def test_every_figure_of_the_bench_is_measured_without_errors(tmp_path):
+    results = tmp_path / "figures.json"
+    env = {
+        **os.environ,
+        # Redis databases of the bench's own: it flushes them, and the suite's must survive.
+        "REDIS_URL": "redis://127.0.0.1:6379/12",
+        "BASELINE_REDIS_URL": "redis://127.0.0.1:6379/13",
+    }
+    only = ",".join((*SERVER_FIGURES, "in_process"))
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--only", only, "--warmup", "0.2", "--duration", "0.45", "--results", results],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(results.read_text())
+
+    for name in SERVER_FIGURES:
+        assert name in figures, f"{name} was not measured: {done.stdout[-2000:]}"
+        assert figures[name]["errors"] == 0, (name, figures[name])
+        assert figures[name]["per_s"] > 0, (name, figures[name])
+        assert figures[name]["cpu_ms_per_request"] > 0, (name, figures[name])
+    for name in IN_PROCESS_FIGURES:
+        assert figures[name] > 0, (name, figures[name])
+    assert set(figures["ratio_to_node_oidc_provider"]) == set(bench.ONE_CORE_REFRESH)
