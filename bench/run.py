@@ -225,6 +225,38 @@ def refresh_scenario(base: str, seeded: dict, refresh_token: str, path: str = "/
     )
 
 
+def refusal_scenario(base: str, seeded: dict):
+    """The token endpoint's floor: the client authenticates and asks for a grant type that
+    does not exist. The middleware, DRF, the body's parsing, client authentication, an RFC 6749
+    error and its log line, but no statement and no signature."""
+    basic = base64.b64encode(f"bench-web:{seeded['secret']}".encode()).decode()
+    form = {"grant_type": "urn:bench:no-such-grant", "refresh_token": seeded["refresh_tokens"][0]}
+
+    def scenario() -> bool:
+        response = load.HttpClient(base).request(
+            "POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"}
+        )
+        return response.status == 400 and json.loads(response.body)["error"] == "unsupported_grant_type"
+
+    return scenario
+
+
+def bare_scenario(base: str, seeded: dict, refresh_token: str):
+    """The refresh request, to bench/bare_wsgi.py: the same bytes in, a fixed answer out."""
+    basic = base64.b64encode(f"bench-web:{seeded['secret']}".encode()).decode()
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+
+    def scenario() -> bool:
+        return (
+            load.HttpClient(base)
+            .request("POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"})
+            .status
+            == 200
+        )
+
+    return scenario
+
+
 def vanilla_refresh_scenario(base: str, refresh_token: str):
     """simplejwt's TokenRefreshView: same chain of rotations, its own field names."""
     return _rotating(base, "/api/token/refresh/", refresh_token, {}, lambda token: {"refresh": token}, "refresh")
@@ -346,7 +378,7 @@ def seed(env: dict, scale: int, refresh_clients: int, base: str, root: Path = RO
     return json.loads(out)
 
 
-IDP_PORT, VANILLA_PORT, BASELINE_PORT = 18000, 18001, 18002
+IDP_PORT, VANILLA_PORT, BASELINE_PORT, BARE_PORT = 18000, 18001, 18002, 18003
 SLICES = 3  # the figures take turns in this many slices each (see alternate)
 REWARM = 0.5  # seconds of warm-up before each later slice
 
@@ -391,6 +423,9 @@ def idp_measures(args, server, base: str, seeded: dict, env: dict, wanted, suffi
     if wanted("refresh_per_s"):
         ours = [refresh_scenario(base, seeded, token) for token in chain(seeded, args.clients, 0)]
         measures["refresh_per_s"] = measured("refresh", ours, cpu)
+    if wanted("token_refusal_per_s"):
+        refusals = [refusal_scenario(base, seeded) for _ in range(args.clients)]
+        measures["token_refusal_per_s"] = measured("refusal", refusals, cpu)
     if wanted("login_per_s"):
         logins = [login_scenario(base, seeded, i) for i in range(4)]
         measures["login_per_s"] = measured("login", logins, cpu)
@@ -593,6 +628,14 @@ def measure_servers(args, results: dict) -> None:
             servers.callback(stop, vanilla)
             theirs = [vanilla_refresh_scenario(vanilla_base, token) for token in tokens]
             measures["vanilla_simplejwt_refresh_per_s"] = measured("vanilla", theirs, server_cpu(vanilla))
+        if wanted("bare_wsgi_per_s"):
+            bare = start_gunicorn(env, BARE_PORT, wsgi="bench.bare_wsgi:application")
+            servers.callback(stop, bare)
+            plain = [
+                bare_scenario(f"http://127.0.0.1:{BARE_PORT}", seeded, token)
+                for token in chain(seeded, args.clients, 0)
+            ]
+            measures["bare_wsgi_per_s"] = measured("bare", plain, server_cpu(bare))
         measures.update(deployment_measures(args, servers, idp, seeded, env, wanted))
         peer = start_node_peer(args) if wanted("node_oidc_provider_refresh_per_s") else None
         if peer is not None:

@@ -21,6 +21,8 @@ from bench import run as bench
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_FIGURES = (
     "refresh_per_s",
+    "token_refusal_per_s",
+    "bare_wsgi_per_s",
     "login_per_s",
     "silent_sso_per_s",
     "native_sso_exchange_per_s",
