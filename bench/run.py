@@ -113,43 +113,49 @@ def start_gunicorn(
     workers: int = 1,
     threads: int = 1,
 ) -> subprocess.Popen:
-    """gunicorn pinned to ``cpus``: sync workers, or gthread ones when ``threads`` > 1."""
-    process = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            cpus,
-            str(VENV_BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread" if threads > 1 else "sync",
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--no-control-socket",  # gunicorn's control socket lives in $HOME: one per machine, not per server
-            wsgi,
-        ],
-        cwd=root,
-        env=env,
-    )
-    wait_for(f"http://127.0.0.1:{port}", process)
+    """gunicorn pinned to ``cpus``: sync workers, or gthread ones when ``threads`` > 1. What it
+    logs (a line for every refused request among them) goes to bench/results/server-PORT.log."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / f"server-{port}.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                "taskset",
+                "-c",
+                cpus,
+                str(VENV_BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread" if threads > 1 else "sync",
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "--no-control-socket",  # gunicorn's control socket lives in $HOME: one per machine, not per server
+                wsgi,
+            ],
+            cwd=root,
+            env=env,
+            stderr=stderr,
+        )
+    wait_for(f"http://127.0.0.1:{port}", process, log)
     return process
 
 
-def wait_for(base: str, process: subprocess.Popen) -> None:
+def wait_for(base: str, process: subprocess.Popen, log: Path | None = None) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             load.HttpClient(base).request("GET", "/.well-known/openid-configuration")
             return
         except load.RequestFailed:
             time.sleep(0.3)
     process.kill()
-    raise SystemExit(f"the server at {base} did not start")
+    said = "\n".join(log.read_text().splitlines()[-30:]) + "\n" if log is not None else ""
+    raise SystemExit(f"{said}the server at {base} did not start")
 
 
 def stop(process: subprocess.Popen) -> None:
