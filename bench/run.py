@@ -231,36 +231,37 @@ def refresh_scenario(base: str, seeded: dict, refresh_token: str, path: str = "/
     )
 
 
-def refusal_scenario(base: str, seeded: dict):
-    """The token endpoint's floor: the client authenticates and asks for a grant type that
-    does not exist. The middleware, DRF, the body's parsing, client authentication, an RFC 6749
-    error and its log line, but no statement and no signature."""
-    basic = base64.b64encode(f"bench-web:{seeded['secret']}".encode()).decode()
-    form = {"grant_type": "urn:bench:no-such-grant", "refresh_token": seeded["refresh_tokens"][0]}
+def token_post(base: str, client_id: str, secret: str, form: dict, answered=lambda response: response.status == 200):
+    """One client posting ``form`` to the token endpoint with client_secret_basic, again and again."""
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
     def scenario() -> bool:
         response = load.HttpClient(base).request(
             "POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"}
         )
-        return response.status == 400 and json.loads(response.body)["error"] == "unsupported_grant_type"
+        return answered(response)
 
     return scenario
+
+
+def refusal_scenario(base: str, seeded: dict):
+    """The token endpoint's floor: the client authenticates and asks for a grant type that
+    does not exist. The middleware, DRF, the body's parsing, client authentication, an RFC 6749
+    error and its log line, but no statement and no signature."""
+    form = {"grant_type": "urn:bench:no-such-grant", "refresh_token": seeded["refresh_tokens"][0]}
+    return token_post(
+        base,
+        "bench-web",
+        seeded["secret"],
+        form,
+        lambda response: response.status == 400 and json.loads(response.body)["error"] == "unsupported_grant_type",
+    )
 
 
 def bare_scenario(base: str, seeded: dict, refresh_token: str):
     """The refresh request, to bench/bare_wsgi.py: the same bytes in, a fixed answer out."""
-    basic = base64.b64encode(f"bench-web:{seeded['secret']}".encode()).decode()
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-
-    def scenario() -> bool:
-        return (
-            load.HttpClient(base)
-            .request("POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"})
-            .status
-            == 200
-        )
-
-    return scenario
+    return token_post(base, "bench-web", seeded["secret"], form)
 
 
 def vanilla_refresh_scenario(base: str, refresh_token: str):
@@ -346,7 +347,6 @@ def silent_sso_scenario(base: str, seeded: dict, index: int):
 def native_sso_scenario(base: str, seeded: dict, index: int):
     client = signed_in_client(base, f"user{index}@bench.example", seeded["password"])
     first = code_flow(base, client, "bench-app-1", seeded["secret"], "openid device_sso")
-    basic = base64.b64encode(f"bench-app-2:{seeded['secret']}".encode()).decode()
     form = {
         "grant_type": TOKEN_EXCHANGE,
         "audience": base,
@@ -356,16 +356,7 @@ def native_sso_scenario(base: str, seeded: dict, index: int):
         "actor_token": first["device_secret"],
         "actor_token_type": "urn:openid:params:token-type:device-secret",
     }
-
-    def scenario() -> bool:
-        return (
-            load.HttpClient(base)
-            .request("POST", "/oauth/token/", form, headers={"Authorization": f"Basic {basic}"})
-            .status
-            == 200
-        )
-
-    return scenario
+    return token_post(base, "bench-app-2", seeded["secret"], form)
 
 
 # --- the run --------------------------------------------------------------------------------
