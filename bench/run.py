@@ -302,12 +302,24 @@ def signed_in_client(base: str, email: str, password: str) -> load.HttpClient:
     return client
 
 
-def code_flow(base: str, client: load.HttpClient, client_id: str, secret: str, scope: str) -> dict | None:
+def code_flow(
+    base: str,
+    client: load.HttpClient,
+    client_id: str,
+    secret: str,
+    scope: str,
+    paths: tuple[str, str] = ("/oauth/authorize/", "/oauth/token/"),
+    redirect_uri: str | None = None,
+) -> dict | None:
+    """An authorization request answered with a code at once (a live session, consent given
+    before), the code redeemed with PKCE: silent SSO. ``paths``: the authorization and token
+    endpoints (another provider's for the peer)."""
     verifier, challenge = pkce()
-    redirect_uri = f"{base}/{client_id}/cb"
+    redirect_uri = redirect_uri or f"{base}/{client_id}/cb"
     response = client.request(
         "GET",
-        "/oauth/authorize/?"
+        paths[0]
+        + "?"
         + "&".join(
             f"{k}={v}"
             for k, v in {
@@ -321,13 +333,13 @@ def code_flow(base: str, client: load.HttpClient, client_id: str, secret: str, s
             }.items()
         ),
     )
-    if response.status != 302:
+    if response.status not in (302, 303):
         return None
     code = parse_qs(urlsplit(response.headers["location"]).query).get("code", [""])[0]
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     token = load.HttpClient(base).request(
         "POST",
-        "/oauth/token/",
+        paths[1],
         {
             "grant_type": "authorization_code",
             "code": code,
@@ -342,6 +354,13 @@ def code_flow(base: str, client: load.HttpClient, client_id: str, secret: str, s
 def silent_sso_scenario(base: str, seeded: dict, index: int):
     client = signed_in_client(base, f"user{index}@bench.example", seeded["password"])
     return lambda: code_flow(base, client, "bench-web", seeded["secret"], "openid email") is not None
+
+
+def node_silent_sso_scenario(base: str, secret: str, session: str):
+    """silent_sso_per_s at the peer: its signed-in session's cookie, its endpoints, its client."""
+    client = load.HttpClient(base, cookies={"_session": session})
+    paths, redirect_uri = ("/auth", "/token"), "https://bench.example/cb"
+    return lambda: code_flow(base, client, "bench-web", secret, "openid email", paths, redirect_uri) is not None
 
 
 def native_sso_scenario(base: str, seeded: dict, index: int):
@@ -485,11 +504,14 @@ def deployment_measures(args, servers: ExitStack, idp, seeded: dict, env: dict, 
 
 NODE_PEER = ROOT / "bench" / "node_oidc_provider"
 NODE_PORT = 18030
+NODE_FIGURES = ("node_oidc_provider_refresh_per_s", "node_oidc_provider_silent_sso_per_s")
 # The refresh figures of a server on CPU 0 alone, each compared with the peer of the same run.
 ONE_CORE_REFRESH = ("refresh_per_s", *WORKER_CONFIGURATIONS)
+# Each figure of ours on CPU 0 alone, and the peer's figure of the same grant.
+PEER_FIGURE_OF = {**dict.fromkeys(ONE_CORE_REFRESH, NODE_FIGURES[0]), "silent_sso_per_s": NODE_FIGURES[1]}
 
 
-def start_node_peer(args) -> tuple[subprocess.Popen, str, list[str], str] | None:
+def start_node_peer(args) -> tuple[subprocess.Popen, str, list[str], list[str], str] | None:
     """node-oidc-provider on PostgreSQL (bench/node_oidc_provider), pinned to CPU 0 as ours is."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
@@ -519,7 +541,8 @@ def start_node_peer(args) -> tuple[subprocess.Popen, str, list[str], str] | None
     if not line:
         process.kill()
         raise SystemExit("node-oidc-provider did not start")
-    return process, f"http://127.0.0.1:{NODE_PORT}", json.loads(line)["refresh_tokens"], secret
+    seeded = json.loads(line)
+    return process, f"http://127.0.0.1:{NODE_PORT}", seeded["refresh_tokens"], seeded["sessions"], secret
 
 
 def start_vanilla(args) -> tuple[subprocess.Popen, str, list[str]]:
@@ -634,12 +657,18 @@ def measure_servers(args, results: dict) -> None:
             ]
             measures["bare_wsgi_per_s"] = measured("bare", plain, server_cpu(bare))
         measures.update(deployment_measures(args, servers, idp, seeded, env, wanted))
-        peer = start_node_peer(args) if wanted("node_oidc_provider_refresh_per_s") else None
+        peer = start_node_peer(args) if any(wanted(name) for name in NODE_FIGURES) else None
         if peer is not None:
-            process, peer_base, peer_tokens, peer_secret = peer
+            process, peer_base, peer_tokens, peer_sessions, peer_secret = peer
             servers.callback(stop, process)
-            theirs = [refresh_scenario(peer_base, {"secret": peer_secret}, token, "/token") for token in peer_tokens]
-            measures["node_oidc_provider_refresh_per_s"] = measured("node-oidc-provider", theirs, server_cpu(process))
+            if wanted(NODE_FIGURES[0]):
+                theirs = [
+                    refresh_scenario(peer_base, {"secret": peer_secret}, token, "/token") for token in peer_tokens
+                ]
+                measures[NODE_FIGURES[0]] = measured("node-oidc-provider", theirs, server_cpu(process))
+            if wanted(NODE_FIGURES[1]):
+                silent = [node_silent_sso_scenario(peer_base, peer_secret, session) for session in peer_sessions]
+                measures[NODE_FIGURES[1]] = measured("node-oidc-provider silent", silent, server_cpu(process))
         if args.baseline:
             # Another revision's server on the same core, measured in turn with ours:
             # the one comparison this machine's drift does not spoil.
@@ -659,19 +688,17 @@ def measure_servers(args, results: dict) -> None:
 def compare_with_peer(results: dict) -> None:
     """Grants per core against node-oidc-provider's in the same run: requests per second (the
     server has CPU 0 alone) and CPU per request (what it would be on a busy core)."""
-    peer = results.get("node_oidc_provider_refresh_per_s")
-    if not isinstance(peer, dict) or not peer.get("per_s"):
-        return
     ratios = {}
-    for name in ONE_CORE_REFRESH:
-        ours = results.get(name)
-        if isinstance(ours, dict) and ours.get("cpu_ms_per_request") and peer.get("cpu_ms_per_request"):
+    for name, peer_name in PEER_FIGURE_OF.items():
+        ours, peer = results.get(name), results.get(peer_name)
+        if all(isinstance(f, dict) and f.get("per_s") and f.get("cpu_ms_per_request") for f in (ours, peer)):
             ratios[name] = {
                 "per_s": round(ours["per_s"] / peer["per_s"], 2),
                 "per_cpu_second": round(peer["cpu_ms_per_request"] / ours["cpu_ms_per_request"], 2),
             }
-    results["ratio_to_node_oidc_provider"] = ratios
-    print(f"ratio_to_node_oidc_provider: {ratios}", flush=True)
+    if ratios:
+        results["ratio_to_node_oidc_provider"] = ratios
+        print(f"ratio_to_node_oidc_provider: {ratios}", flush=True)
 
 
 def measure_in_process(args, results: dict) -> None:

@@ -1,7 +1,11 @@
 // The fastest peer of `make bench`: node-oidc-provider with its defaults (opaque access
 // tokens, an ID token on refresh, refresh tokens rotated) on PostgreSQL, one process.
-// Environment: PORT, DATABASE_URL, CLIENT_SECRET, SEED (refresh chains to create).
-// Prints one JSON line {"refresh_tokens": [...]} once it listens.
+// Environment: PORT, DATABASE_URL, CLIENT_SECRET, SEED (users to create).
+// Each user gets a grant of the scopes below, a refresh token on it and a signed-in session
+// that holds the grant for the client, as a user who signed in and consented before: silent
+// SSO (an authorization request answered with a code at once, then the code redeemed).
+// Prints one JSON line {"refresh_tokens": [...], "sessions": [...]} once it listens; a
+// session is its `_session` cookie's value (unsigned: no cookie keys are configured).
 import { generateKeyPairSync } from 'node:crypto';
 
 import Provider from 'oidc-provider';
@@ -12,6 +16,8 @@ import { SCHEMA, postgresAdapter } from './adapter.js';
 const { PORT = '18030', DATABASE_URL, CLIENT_SECRET, SEED = '16' } = process.env;
 const CLIENT_ID = 'bench-web';
 const SCOPE = 'openid offline_access email';
+const REDIRECT_URI = 'https://bench.example/cb';
+const DAY = 86400;
 
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 });
 await pool.query(SCHEMA);
@@ -27,7 +33,7 @@ const provider = new Provider(`http://127.0.0.1:${PORT}`, {
       client_secret: CLIENT_SECRET,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      redirect_uris: ['https://bench.example/cb'],
+      redirect_uris: [REDIRECT_URI],
       token_endpoint_auth_method: 'client_secret_basic',
     },
   ],
@@ -37,12 +43,15 @@ const provider = new Provider(`http://127.0.0.1:${PORT}`, {
   rotateRefreshToken: true, // as the IdP: every refresh rotates, a reuse is refused
   issueRefreshToken: async () => true,
   features: { devInteractions: { enabled: false } },
-  ttl: { AccessToken: 300, IdToken: 300, RefreshToken: 14 * 86400, Grant: 14 * 86400 },
+  ttl: {
+    AccessToken: 300, IdToken: 300, RefreshToken: 14 * DAY, Grant: 14 * DAY, Session: 14 * DAY,
+  },
 });
 
 const client = await provider.Client.find(CLIENT_ID);
 const now = Math.floor(Date.now() / 1000);
 const tokens = [];
+const sessions = [];
 for (let i = 0; i < Number(SEED); i += 1) {
   const accountId = `user${i}`;
   const grant = new provider.Grant({ accountId, clientId: CLIENT_ID });
@@ -60,9 +69,15 @@ for (let i = 0; i < Number(SEED); i += 1) {
     expiresWithSession: false,
   });
   tokens.push(await refreshToken.save());
+  const session = new provider.Session();
+  session.loginAccount({ accountId, loginTs: now });
+  session.grantIdFor(CLIENT_ID, grantId);
+  session.ensureClientContainer(CLIENT_ID);
+  await session.save(14 * DAY);
+  sessions.push(session.id);
 }
 await pool.query('ANALYZE oidc_payloads');
 
 provider.listen(Number(PORT), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ refresh_tokens: tokens })}\n`);
+  process.stdout.write(`${JSON.stringify({ refresh_tokens: tokens, sessions })}\n`);
 });
