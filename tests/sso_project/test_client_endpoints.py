@@ -104,3 +104,26 @@ def test_the_client_endpoints_are_counted_in_the_metrics(site):
         "/oauth/token/", "POST", {"grant_type": "refresh_token", "refresh_token": "x"}, Authorization=basic()
     )
     assert status == 400 and refused() - before == 1
+
+
+def test_a_nul_character_is_refused_on_either_handler(site):
+    # The client endpoints' own middleware keeps the NUL guard, for the form and the query.
+    form = {"grant_type": "refresh_token", "refresh_token": "a\x00b"}
+    for path, body in (
+        ("/oauth/token/", form),
+        ("/oauth/revoke/", {"token": "\x00"}),
+        ("/oauth/introspect/", {"t\x00": "x"}),
+    ):
+        status, headers, answer = call(path, "POST", body, Authorization=basic())
+        assert status == 400 and json.loads(answer) == {
+            "error": "invalid_request",
+            "error_description": "Parameters must not contain NUL characters.",
+        }, (path, answer)
+    status, _, answer = call("/oauth/token/?x=%00", "POST", {"grant_type": "refresh_token"}, Authorization=basic())
+    assert status == 400 and json.loads(answer)["error_description"] == "Parameters must not contain NUL characters."
+
+    # A page's form and query: the readable page, from the page middleware.
+    status, headers, answer = call("/login/", "POST", {"email": "a\x00@example.com", "password": "x"})
+    assert status == 400 and b"not allowed" in answer and headers["content-type"][0].startswith("text/html")
+    status, _, answer = call("/login/?next=%00")
+    assert status == 400 and b"not allowed" in answer
