@@ -248,7 +248,8 @@ def refusal_scenario(base: str, seeded: dict):
     """The token endpoint's floor: the client authenticates and asks for a grant type that
     does not exist. The middleware, DRF, the body's parsing, client authentication, an RFC 6749
     error and its log line, but no statement and no signature."""
-    form = {"grant_type": "urn:bench:no-such-grant", "refresh_token": seeded["refresh_tokens"][0]}
+    # A body as long as a refresh's, with no token of any chain in it.
+    form = {"grant_type": "urn:bench:no-such-grant", "refresh_token": "x" * len(seeded["refresh_tokens"][0])}
     return token_post(
         base,
         "bench-web",

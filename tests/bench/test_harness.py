@@ -2,7 +2,7 @@
 
 The bench is nobody's test, so a change that breaks one of its servers would go unseen
 until someone measures (the simplejwt baseline once failed to boot on the IdP's WSGI
-module). This runs every figure but the --baseline one for about a second each; the
+module). This runs every figure but the --baseline one for half a second each; the
 figures are never compared here, only checked to exist and to have no failed request.
 """
 

@@ -122,7 +122,7 @@ def test_a_nul_character_is_refused_on_either_handler(site):
     status, _, answer = call("/oauth/token/?x=%00", "POST", {"grant_type": "refresh_token"}, Authorization=basic())
     assert status == 400 and json.loads(answer)["error_description"] == "Parameters must not contain NUL characters."
 
-    # A page's form and query: the readable page, from the page middleware.
+    # A page's form and query: the same guard, answering with the readable page.
     status, headers, answer = call("/login/", "POST", {"email": "a\x00@example.com", "password": "x"})
     assert status == 400 and b"not allowed" in answer and headers["content-type"][0].startswith("text/html")
     status, _, answer = call("/login/?next=%00")
