@@ -53,6 +53,7 @@ class AuditEvent(models.Model):
         ACCOUNT_ERASED = "account_erased", "Account erased"
         SECURITY_EVENT_DELIVERED = "security_event_delivered", "Security event delivered"
         SECURITY_EVENT_FAILED = "security_event_failed", "Security event delivery failed"
+        RETENTION_PURGED = "retention_purged", "Stale rows purged"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed in Meta: db_index=True would add, on PostgreSQL, a second (LIKE)

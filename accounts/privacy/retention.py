@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.audit import EventType, record_event
 from accounts.conf import sso_settings
 from accounts.models import (
     AuditEvent,
@@ -119,18 +120,26 @@ def register_rule(rule: Rule) -> None:
 
 
 def purge_rule(rule: Rule, *, batch_size: int = DEFAULT_BATCH_SIZE, now: datetime | None = None) -> Counter:
-    """Deletes every row ``rule`` finds stale; returns the rows removed by table (cascades included)."""
+    """Deletes every row ``rule`` finds stale; returns the rows removed by table (cascades included).
+
+    What a rule removed is in the audit trail (one event, counts only), also when an error
+    stops it half-way: the batches committed before stay deleted and must stay accounted for.
+    """
     now = now or timezone.now()
     removed: Counter = Counter()
-    while True:
-        with transaction.atomic():
-            stale = rule.stale(now)
-            batch = list(
-                stale.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:batch_size]
-            )
-            if not batch:
-                return removed
-            _, by_model = stale.model.objects.filter(pk__in=batch).delete()
-        for label, count in by_model.items():
-            if count:
-                removed[apps.get_model(label)._meta.db_table] += count
+    try:
+        while True:
+            with transaction.atomic():
+                stale = rule.stale(now)
+                batch = list(
+                    stale.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:batch_size]
+                )
+                if not batch:
+                    return removed
+                _, by_model = stale.model.objects.filter(pk__in=batch).delete()
+            for label, count in by_model.items():
+                if count:
+                    removed[apps.get_model(label)._meta.db_table] += count
+    finally:
+        if removed:
+            record_event(EventType.RETENTION_PURGED, rule=rule.name, removed=dict(sorted(removed.items())))

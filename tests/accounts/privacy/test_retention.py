@@ -166,9 +166,17 @@ def test_purge_removes_every_stale_row_and_nothing_live_while_tokens_are_used(us
     assert f"audit events past retention: accounts_auditevent {STALE}" in printed
     assert "token_blacklist_blacklistedtoken 100" in printed  # the entries of the expired tokens, by cascade
 
+    # The trail says what went, by rule and table, counts only.
+    purged = {e.detail["rule"]: e.detail["removed"] for e in AuditEvent.objects.filter(event_type="retention_purged")}
+    assert purged["ended SSO sessions"]["accounts_ssosession"] == STALE
+    assert purged["audit events past retention"] == {"accounts_auditevent": STALE}
+    assert purged["expired refresh-token rows"]["token_blacklist_blacklistedtoken"] == 100
+    assert len(purged) == len(kinds)  # one event for each rule that removed something
+
     again = io.StringIO()
     call_command("purge", stdout=again)
     assert again.getvalue().strip() == "removed 0 rows"  # nothing left to find: resuming is running it again
+    assert AuditEvent.objects.filter(event_type="retention_purged").count() == len(kinds)  # and nothing to record
 
 
 def test_a_purge_stopped_half_way_is_finished_by_the_next_run(user, site):
@@ -191,6 +199,8 @@ def test_a_purge_stopped_half_way_is_finished_by_the_next_run(user, site):
     with pytest.raises(Stop):
         purge_rule(type(rule)(rule.name, interrupted), batch_size=10)
     assert SSOSession.objects.filter(ended_at__lt=now - timedelta(days=30)).count() == 10  # two batches committed
+    stopped = AuditEvent.objects.get(event_type="retention_purged")  # what the stopped run did delete
+    assert stopped.detail == {"rule": "ended SSO sessions", "removed": {"accounts_ssosession": 20}}
     assert purge_rule(rule, batch_size=10)["accounts_ssosession"] == 10
 
 
