@@ -750,7 +750,13 @@ def main() -> None:
         default=set(),
         help="comma-separated figures (e.g. refresh_per_s,vanilla_simplejwt_refresh_per_s,in_process)",
     )
-    parser.add_argument("--profile", action="store_true", help="profile refreshes in process (bench/profile.py)")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="refresh",
+        choices=("refresh", "silent"),
+        help="in process: a refresh's call tree, or silent SSO's CPU part by part (bench/profile.py)",
+    )
     parser.add_argument("--results", type=Path, help="also write this run's figures there as JSON (a partial run too)")
     args = parser.parse_args()
     if args.profile:
@@ -758,7 +764,10 @@ def main() -> None:
         prepare_keys()
         env = server_env("sso_bench", IDP_PORT, **({"REDIS_URL": REDIS_URL} if redis_available() else {}))
         subprocess.run(
-            ["taskset", "-c", "0", sys.executable, "-m", "bench.profile", "500"], cwd=ROOT, env=env, check=True
+            ["taskset", "-c", "0", sys.executable, "-m", "bench.profile", args.profile, "500"],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         return
     global USE_REDIS
