@@ -1,11 +1,11 @@
-"""`python -m bench.profile [refresh|silent] [N]`: where one refresh grant's, or one silent
-SSO flow's, time goes, in this process.
+"""`python -m bench.profile [refresh|silent|native] [N]`: where one refresh grant's, one
+silent SSO flow's or one Native SSO exchange's time goes, in this process.
 
-Both drive the whole production WSGI application (every middleware, client
+All drive the whole production WSGI application (every middleware, client
 authentication, the statements, the signatures, the JSON) against the bench's database;
 gunicorn's own HTTP parsing is what the bench's CPU per request has beyond this. Run it
 after `make bench` (it needs the bench's database), with the bench's environment:
-``python bench/run.py --profile [silent]``.
+``python bench/run.py --profile [silent|native]``.
 
 * ``refresh``: N refreshes of one rotating chain under pyinstrument; prints the call tree.
 * ``silent``: N silent SSO flows (an authorization request answered at once with a code,
@@ -13,6 +13,8 @@ after `make bench` (it needs the bench's database), with the bench's environment
   of each named part on the thread that ran it. A sampling profiler's shares count the
   waits for PostgreSQL and Redis (pyinstrument) or blur the signer thread into the
   request's (py-spy); ``time.thread_time`` around the parts does neither.
+* ``native``: the same split for N Native SSO exchanges (a second app of the vendor trading
+  the first app's ID token and device secret for tokens of its own).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from accounts.oauth.registry import SiteRegistration, new_client_secret, registe
 FORM = "application/x-www-form-urlencoded"
 SECRET = new_client_secret()
 CLIENT_ID, REDIRECT_URI = "bench-profile", "http://127.0.0.1/cb"
+NATIVE_APPS = ("bench-profile-app-1", "bench-profile-app-2")  # one vendor's two apps
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 EMAIL, PASSWORD = "user0@bench.example", "benchmark passphrase 2026"  # bench/seed.py's first user
 
 
@@ -56,6 +60,22 @@ def profile_site():
     user = User.objects.get_by_email(EMAIL)
     Consent.objects.get_or_create(user=user, site=site, defaults={"scopes": ["email", "openid", "profile"]})
     return site, user
+
+
+def native_apps() -> None:
+    """Two apps of one vendor, as the bench's bench-app-1 and bench-app-2."""
+    for client_id in NATIVE_APPS:
+        register_site(
+            SiteRegistration(
+                client_id=client_id,
+                name=client_id,
+                redirect_uris=[REDIRECT_URI],
+                client_secret=SECRET,
+                vendor_group="bench-profile",
+                native_sso=True,
+                first_party=True,
+            )
+        )
 
 
 def first_refresh_token() -> str:
@@ -73,7 +93,6 @@ class Browser:
         self.application = application
         self.factory = RequestFactory(REMOTE_ADDR="127.0.0.1", SERVER_NAME="127.0.0.1")
         self.cookies: dict[str, str] = {}
-        self.basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
 
     def send(self, request, expected: str) -> tuple[dict[str, str], bytes]:
         environ = request.environ
@@ -99,14 +118,24 @@ class Browser:
         form = urlencode({"email": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": token})
         self.send(self.factory.post("/login/", form, FORM), "302")
 
-    def silent_sso(self) -> dict:
+    def token(self, client_id: str, form: dict) -> dict:
+        """A partner's server at the token endpoint: its own credentials, not the browser's cookies."""
+        basic = "Basic " + base64.b64encode(f"{client_id}:{SECRET}".encode()).decode()
+        request = self.factory.generic("POST", "/oauth/token/", urlencode(form), FORM, HTTP_AUTHORIZATION=basic)
+        cookies, self.cookies = self.cookies, {}
+        try:
+            return json.loads(self.send(request, "200")[1])
+        finally:
+            self.cookies = cookies
+
+    def silent_sso(self, client_id: str = CLIENT_ID, scope: str = "openid email") -> dict:
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         query = {
-            "client_id": CLIENT_ID,
+            "client_id": client_id,
             "redirect_uri": REDIRECT_URI,
             "response_type": "code",
-            "scope": "openid email",
+            "scope": scope,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
             "state": "s",
@@ -119,21 +148,27 @@ class Browser:
             "redirect_uri": REDIRECT_URI,
             "code_verifier": verifier,
         }
-        request = self.factory.generic("POST", "/oauth/token/", urlencode(form), FORM, HTTP_AUTHORIZATION=self.basic)
-        cookies, self.cookies = self.cookies, {}  # a partner's server calls the token endpoint, not the browser
-        try:
-            return json.loads(self.send(request, "200")[1])
-        finally:
-            self.cookies = cookies
+        return self.token(client_id, form)
+
+    def native_sso_exchange(self, first: dict) -> dict:
+        """The second app's exchange of the first app's ID token and device secret."""
+        form = {
+            "grant_type": TOKEN_EXCHANGE,
+            "audience": os.environ["SSO_ISSUER"],
+            "scope": "openid",
+            "subject_token": first["id_token"],
+            "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+            "actor_token": first["device_secret"],
+            "actor_token_type": "urn:openid:params:token-type:device-secret",
+        }
+        return self.token(NATIVE_APPS[1], form)
 
 
 def refresher():
     browser = Browser()
 
     def refresh(token: str) -> str:
-        form = urlencode({"grant_type": "refresh_token", "refresh_token": token})
-        request = browser.factory.generic("POST", "/oauth/token/", form, FORM, HTTP_AUTHORIZATION=browser.basic)
-        return json.loads(browser.send(request, "200")[1])["refresh_token"]
+        return browser.token(CLIENT_ID, {"grant_type": "refresh_token", "refresh_token": token})["refresh_token"]
 
     return refresh
 
@@ -176,11 +211,27 @@ SILENT_SSO_PARTS = (
         "    the code claimed, tokens recorded: 1 statement",
     ),
     ("accounts.oauth.signing_ahead", "_sign", "the ID and access tokens' signatures, signer thread"),
-    ("accounts.pii.keyring", "PIIKeyRing.decrypt", "every decryption of an e-mail address"),
+    ("accounts.pii.keyring", "PIIKeyRing.decrypt", "every decryption of an address or a name"),
 )
 
 
-def timed_parts(parts=SILENT_SSO_PARTS) -> tuple[Counter, Counter]:
+NATIVE_SSO_PARTS = (
+    ("django.core.handlers.wsgi", "WSGIHandler.__call__", "the request in Django's handler"),
+    ("accounts.oauth.token_endpoint", "TokenView.post", "the endpoint, from the parsed request"),
+    ("accounts.oauth.token_endpoint", "dispatch_grant", "  the exchange (OpenID Native SSO section 4.3)"),
+    ("tokenexchange.profiles", "ExchangeRequest.parse", "    the RFC 8693 request's parameters"),
+    ("tokenexchange.profiles.native_sso", "live_device_secret", "    device secret, session, user: a joined read"),
+    ("tokenexchange.profiles.native_sso", "read_id_token_hint", "    the ID token's signature and claims verified"),
+    ("tokenexchange.profiles.native_sso", "active_site", "    the first app's registration"),
+    ("tokenexchange.profiles.native_sso", "needs_consent_for", "    the consent"),
+    ("tokenexchange.profiles.native_sso", "issue_tokens", "    issuing the tokens"),
+    ("accounts.oauth.issuance", "_mint", "      the claims and the refresh token's MAC"),
+    ("accounts.store.postgresql", "OneStatementStore.record_issuance", "      the tokens recorded: 1 statement"),
+    ("accounts.oauth.signing_ahead", "_sign", "the ID and access tokens' signatures, signer thread"),
+)
+
+
+def timed_parts(parts) -> tuple[Counter, Counter]:
     """Wraps each part to add its thread's CPU seconds and its calls to the two counters."""
     seconds, calls = Counter(), Counter()
     for module_name, attribute, label in parts:
@@ -203,29 +254,44 @@ def timed_parts(parts=SILENT_SSO_PARTS) -> tuple[Counter, Counter]:
     return seconds, calls
 
 
-def split_silent_sso(count: int) -> None:
-    profile_site()
-    seconds, calls = timed_parts()
-    browser = Browser()
-    browser.sign_in()
+def split(what: str, parts: tuple, flow, count: int) -> None:
+    """Runs ``flow`` ``count`` times and prints the CPU of each of ``parts`` a flow."""
+    seconds, calls = timed_parts(parts)
     for _ in range(50):  # warm: connections, caches, the key ring
-        browser.silent_sso()
+        flow()
     seconds.clear()
     calls.clear()
     process, thread = time.process_time(), time.thread_time()
     for _ in range(count):
-        browser.silent_sso()
+        flow()
     process, thread = time.process_time() - process, time.thread_time() - thread
     print(
-        f"{count} silent SSO flows in process: {1e6 * process / count:,.0f} µs of CPU each, "
+        f"{count} {what} in process: {1e6 * process / count:,.0f} µs of CPU each, "
         f"{1e6 * thread / count:,.0f} µs of it on the request's thread\n"
     )
     print("CPU µs a flow  calls  part")
-    for _, _, label in SILENT_SSO_PARTS:
+    for _, _, label in parts:
         print(f"{1e6 * seconds[label] / count:>12,.0f}  {calls[label] / count:5.1f}  {label}")
+
+
+def split_silent_sso(count: int) -> None:
+    profile_site()
+    browser = Browser()
+    browser.sign_in()
+    split("silent SSO flows", SILENT_SSO_PARTS, browser.silent_sso, count)
+
+
+def split_native_sso(count: int) -> None:
+    native_apps()
+    browser = Browser()
+    browser.sign_in()
+    first = browser.silent_sso(NATIVE_APPS[0], "openid device_sso")
+    split("Native SSO exchanges", NATIVE_SSO_PARTS, lambda: browser.native_sso_exchange(first), count)
 
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].isdigit() else "refresh"
     numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
-    {"refresh": profile_refreshes, "silent": split_silent_sso}[mode](numbers[0] if numbers else 500)
+    {"refresh": profile_refreshes, "silent": split_silent_sso, "native": split_native_sso}[mode](
+        numbers[0] if numbers else 500
+    )

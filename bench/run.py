@@ -754,8 +754,8 @@ def main() -> None:
         "--profile",
         nargs="?",
         const="refresh",
-        choices=("refresh", "silent"),
-        help="in process: a refresh's call tree, or silent SSO's CPU part by part (bench/profile.py)",
+        choices=("refresh", "silent", "native"),
+        help="in process: a refresh's call tree, or the CPU of silent SSO or Native SSO part by part (bench/profile.py)",
     )
     parser.add_argument("--results", type=Path, help="also write this run's figures there as JSON (a partial run too)")
     args = parser.parse_args()
