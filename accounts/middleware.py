@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -113,8 +114,11 @@ class RejectNulBytesMiddleware:
         if request.method == "POST" and request.content_type in self.FORM_TYPES:
             try:
                 return _nul_in(request.POST)
-            except (RequestDataTooBig, TooManyFieldsSent, BadRequest):
-                return False  # answered later by the view's own handling of the body
+            except (RequestDataTooBig, TooManyFieldsSent, BadRequest, MultiPartParserError):
+                # Answered by the view's own handling of the body: the RFC 6749 error on the
+                # client endpoints (a multipart body without a valid boundary included), the
+                # 400 page elsewhere.
+                return False
         return False
 
 

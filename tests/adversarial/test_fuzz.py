@@ -60,12 +60,20 @@ def test_token_endpoint_answers_any_form_with_a_4xx(site, grant, extra):
 @given(
     body=st.binary(max_size=2000),
     content_type=st.sampled_from(
-        ["application/x-www-form-urlencoded", "application/json", "multipart/form-data; boundary=x", "text/plain", ""]
+        [
+            "application/x-www-form-urlencoded",
+            "application/json",
+            "multipart/form-data; boundary=x",
+            "multipart/form-data",
+            "text/plain",
+            "",
+        ]
     ),
 )
 def test_token_endpoint_answers_any_body_with_a_4xx(site, body, content_type):
     response = Client().generic("POST", reverse("oauth:token"), body, content_type=content_type)
     assert 400 <= response.status_code < 500
+    assert response["Cache-Control"] == "no-store" and response.json()["error"]  # RFC 6749 section 5.2
 
 
 @FUZZ

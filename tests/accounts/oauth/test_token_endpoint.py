@@ -443,6 +443,9 @@ def test_a_narrowed_refresh_keeps_the_refresh_tokens_scope(write_path, tokens):
             '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--',
             "application/x-www-form-urlencoded",
         ),
+        # No boundary, or one Django's multipart parser refuses: it raises before any view runs.
+        ("multipart/form-data", "grant_type=refresh_token", "application/x-www-form-urlencoded"),
+        ("multipart/form-data; boundary=", "grant_type=refresh_token", "application/x-www-form-urlencoded"),
     ],
 )
 def test_bodies_django_refuses_get_the_oauth_error_shape(site, content_type, body, description):
