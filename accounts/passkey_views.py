@@ -47,6 +47,11 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
 
 
 def _body(request) -> dict:
+    """The JSON object passkeys.js posts; any other body is an empty one, which the views refuse.
+    A form body is never read as JSON: once Django has parsed a multipart body (the NUL check,
+    CSRF), its raw bytes are gone."""
+    if request.content_type != "application/json":
+        return {}
     try:
         parsed = json.loads(request.body or b"{}")
     except ValueError:

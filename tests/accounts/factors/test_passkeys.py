@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -85,6 +86,30 @@ def test_a_challenge_answers_once(user):
     post_json(client, SIGN_IN, {"credential": assertion_for(challenge)})
     first, second = (e.detail["reason"] for e in AuditEvent.objects.filter(event_type="passkey_refused").order_by("id"))
     assert first == "unknown credential" and "not a challenge" in second  # the second found it spent
+
+
+@pytest.mark.parametrize("multipart", [True, False], ids=["multipart", "urlencoded"])
+def test_a_form_body_instead_of_json_is_refused_not_a_500(user, password, multipart):
+    """A form post where passkeys.js sends JSON: Django has parsed a multipart body before the
+    view (the NUL check), so reading it as JSON raised RawPostDataException: a 500."""
+    form = {"name": "Laptop", "credential": "x"}
+
+    def post(client, url):
+        if multipart:
+            return client.post(url, form)  # the test client's default encoding
+        return client.post(url, urlencode(form), content_type="application/x-www-form-urlencoded")
+
+    client = Client()
+    client.post(OPTIONS)
+    signing_in = post(client, SIGN_IN)
+    assert signing_in.status_code == 400 and "not accepted" in signing_in.json()["error"]
+    assert not SSOSession.objects.exists()
+
+    browser = signed_in(Client(), user)
+    browser.post(reverse("accounts:passkey_register_options"), {"password": password})
+    adding = post(browser, reverse("accounts:passkey_register"))
+    assert adding.status_code == 400 and "name" in adding.json()["error"]
+    assert not Passkey.objects.exists()
 
 
 def test_adding_needs_the_password_and_a_name(user, password):
