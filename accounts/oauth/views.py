@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.conf import sso_settings
 from accounts.factors import has_second_factor, second_step
@@ -38,14 +38,15 @@ from accounts.sessions import active_sso_session
 from accounts.sign_in import sign_out
 
 
-@require_GET
+# GET and HEAD (RFC 9110 section 9.3.2): caches and health checks ask with HEAD.
+@require_safe
 def openid_configuration(request) -> JsonResponse:
     response = JsonResponse(provider_metadata())
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
 
-@require_GET
+@require_safe
 def jwks(request) -> JsonResponse:
     response = JsonResponse(signing_keyring().jwks())
     # Short enough that a new key is picked up well before it signs anything

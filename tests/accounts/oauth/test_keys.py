@@ -43,6 +43,14 @@ def test_jwks_publishes_the_public_key_with_cache_headers(client, key_dir):
     assert jwt.decode(token, public_key, algorithms=["RS256"], audience="site")["sub"] == "s"
 
 
+@pytest.mark.parametrize("name", ["oauth:jwks", "oauth:openid-configuration"])
+def test_the_published_documents_answer_head_as_get_without_a_body(client, key_dir, name):
+    got, head = client.get(reverse(name)), client.head(reverse(name))
+    assert head.status_code == 200 and head.content == b""
+    assert head["Cache-Control"] == got["Cache-Control"] and head["Content-Type"] == got["Content-Type"]
+    assert client.post(reverse(name)).status_code == 405
+
+
 def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(client, key_dir, capsys):
     old_token = new_access_token()
     old_kid = jwt.get_unverified_header(old_token)["kid"]
