@@ -65,18 +65,23 @@ def test_the_walk_covers_the_pages_the_endpoints_and_the_admin():
     assert len(paths) > 80
 
 
-@pytest.mark.parametrize("signed", [False, True], ids=["signed out", "signed in"])
-def test_every_route_answers_junk_without_a_server_error(user, signed):
+@pytest.mark.parametrize("who", ["signed out", "a user", "an administrator"])
+def test_every_route_answers_junk_without_a_server_error(make_user, who):
+    person = None
+    if who != "signed out":
+        staff = who == "an administrator"
+        person = make_user("walker@example.org", is_staff=staff, is_superuser=staff)
     failures, pages = [], {}
     for path in routes():
         # A fresh browser for each route: a route that signs out leaves the next one signed in.
         client = Client(raise_request_exception=False)
-        if signed:
-            signed_in(client, user)
+        if person is not None:
+            signed_in(client, person)
         for method, response in requests(client, path):
             if response.status_code >= 500:
                 failures.append(f"{method} {path}: {response.status_code}")
             pages.setdefault(path, response.status_code)  # the GET's
     assert not failures, "\n".join(failures)
-    # The walk reached the views as that browser: the account page shown, or sign-in asked for.
-    assert pages["/account/"] == (200 if signed else 302)
+    # The walk reached the views as that browser: the pages shown, or sign-in asked for.
+    assert pages["/account/"] == (302 if person is None else 200)
+    assert (pages["/admin/"] == 200) == (who == "an administrator")
