@@ -14,6 +14,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -361,6 +362,8 @@ class PartnerSiteAdmin(admin.ModelAdmin):
     search_fields = ("client_id", "name")
     readonly_fields = ("client_secret_hash", "allowed_cors_origins", "created_at", "updated_at")
     actions = ["new_client_secret"]
+    # An address typed without a scheme is an https one (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         obj.allowed_cors_origins = sorted({origin_of(uri) for uri in obj.redirect_uris})

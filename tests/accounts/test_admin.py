@@ -334,3 +334,13 @@ def test_the_signing_keys_are_listed_read_only_without_their_private_half(make_u
         == 403
     )
     assert StoredSigningKey.objects.filter(kid=record.kid).exists()
+
+
+def test_a_partner_address_typed_without_a_scheme_is_taken_as_https(rf):
+    from django.contrib import admin
+
+    from accounts.models import PartnerSite
+
+    form = admin.site._registry[PartnerSite].get_form(rf.get("/admin/"))()
+    for name in ("backchannel_logout_uri", "security_event_uri", "resource_uri"):
+        assert form.fields[name].clean("partner.example/hook") == "https://partner.example/hook", name
