@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import importlib
 import json
 import os
 import re
-import secrets
 import sys
 import time
 from collections import Counter
@@ -43,6 +41,7 @@ from django.test import RequestFactory  # noqa: E402
 from accounts.models import Consent, SSOSession, User  # noqa: E402
 from accounts.oauth.issuance import issue_tokens  # noqa: E402
 from accounts.oauth.registry import SiteRegistration, new_client_secret, register_site  # noqa: E402
+from bench.run import pkce  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 SECRET = new_client_secret()
@@ -129,8 +128,7 @@ class Browser:
             self.cookies = cookies
 
     def silent_sso(self, client_id: str = CLIENT_ID, scope: str = "openid email") -> dict:
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        verifier, challenge = pkce()
         query = {
             "client_id": client_id,
             "redirect_uri": REDIRECT_URI,
