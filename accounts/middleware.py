@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.factors.assurance import MFA
 from accounts.oauth.errors import OAuthError, invalid_request, oauth_error_response
+from accounts.oauth.keyring import KeyRingError
 from accounts.oauth.registry import form_action_origins
 from accounts.pages import error_page
 from accounts.sessions import current_sid, live_sso_session
@@ -126,8 +127,11 @@ def _nul_in(params) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
 
 
-class DatabaseUnavailableMiddleware:
-    """The database down or unreachable is a 503 with Retry-After, never a traceback.
+class ServiceUnavailableMiddleware:
+    """A dependency of this node missing is a 503 with Retry-After, never a traceback: the
+    database down or unreachable, or signing keys the node cannot open (a wrong
+    SIGNING_KEY_ENCRYPTION_KEY, an empty ring). A balancer then tries another node, as
+    ``/readyz`` already tells it to.
 
     The failed request's transaction is rolled back by the database; the next
     request reconnects (CONN_HEALTH_CHECKS), so service recovers by itself.
@@ -140,9 +144,12 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.warning("database unavailable: %s", type(exception).__name__)
+        elif isinstance(exception, KeyRingError):  # the operator's to fix: the message says how
+            logger.error("signing keys unavailable: %s", exception)
+        else:
             return None
-        logger.warning("database unavailable: %s", type(exception).__name__)
         if request.path.startswith(RejectNulBytesMiddleware.MACHINE_PATHS):
             response = oauth_error_response(
                 OAuthError(

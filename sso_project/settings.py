@@ -137,7 +137,7 @@ CLIENT_ENDPOINT_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.RejectNulBytesMiddleware",
-    "accounts.middleware.DatabaseUnavailableMiddleware",
+    "accounts.middleware.ServiceUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -52,6 +52,29 @@ def test_a_node_with_the_wrong_key_encryption_key_is_not_ready(client, settings)
     assert response.status_code == 503 and response.json()["checks"]["signing_keys"] == "unavailable"
 
 
+def test_a_node_that_cannot_open_its_keys_answers_503_not_a_traceback(client, settings):
+    """Where the node would publish, sign or verify with keys it cannot open, it answers what
+    /readyz says (try another node), in each endpoint's own shape, and writes nothing."""
+    from accounts.oauth.keyring import signing_keyring
+    from accounts.oauth.tokens import IDToken, SSOAccessToken
+
+    signing_keyring()
+    bearer = str(SSOAccessToken(audience="site").set_claims(sub="s", client_id="site", scope="openid", sid="x"))
+    id_token = str(IDToken(audience="site").set_claims(sub="s", sid="x"))
+    settings.SIGNING_KEY_ENCRYPTION_KEY = "not this deployment's key"
+    forget_cached_ring()
+    stored = list(StoredSigningKey.objects.values_list("kid", "retired_at"))
+
+    keys = client.get(reverse("oauth:jwks"))
+    userinfo = client.get(reverse("oauth:userinfo"), HTTP_AUTHORIZATION=f"Bearer {bearer}")
+    page = client.get(reverse("oauth:end_session"), {"id_token_hint": id_token})
+    for machine in (keys, userinfo):
+        assert machine.status_code == 503 and machine["Retry-After"] == "5"
+        assert machine.json()["error"] == "temporarily_unavailable" and machine["Cache-Control"] == "no-store"
+    assert page.status_code == 503 and "Temporarily unavailable" in page.content.decode()
+    assert list(StoredSigningKey.objects.values_list("kid", "retired_at")) == stored  # no new key made over them
+
+
 @pytest.mark.redis
 def test_redis_down_is_reported_as_degraded_and_the_node_stays_ready(client, monkeypatch):
     from django.core.cache import caches
