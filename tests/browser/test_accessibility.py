@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, serious_violations
+from tests.browser.conftest import DESKTOP, PHONE, serious_violations, with_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -24,7 +24,7 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().paren
 def test_every_page_passes_axe_without_serious_violations(
     chromium, marketplace, user, password, mailbox, name, size, scheme
 ):
-    context = chromium.new_context(viewport=size, color_scheme=scheme)
+    context = with_axe(chromium.new_context(viewport=size, color_scheme=scheme))
     page = context.new_page()
     folder = ARTIFACTS / f"screens-{name}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,7 +135,7 @@ def test_every_page_passes_axe_without_serious_violations(
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_admin_pages_the_product_changes_pass_axe(chromium, live_server, make_user, password, user, size):
     staff = make_user("root@example.org", is_staff=True, is_superuser=True)
-    page = chromium.new_context(viewport=size).new_page()
+    page = with_axe(chromium.new_context(viewport=size)).new_page()
     page.goto(live_server.url + "/admin/")  # through the IdP's own sign-in page
     page.fill("input[name=email]", staff.email)
     page.fill("input[name=password]", password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,15 +31,23 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def production_keys(tmp_path) -> dict[str, str]:
-    """A complete production environment, keys in an empty folder of its own."""
-    signing = tmp_path / "signing"
+@pytest.fixture(scope="module")
+def development_keys(tmp_path_factory) -> Path:
+    """The keys a development start-up generates, made once for the module (a start-up a test)."""
+    folder = tmp_path_factory.mktemp("development-keys")
     dev = manage(
         "check",
-        env={"SSO_KEY_DIR": str(tmp_path), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+        env={"SSO_KEY_DIR": str(folder), "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"},
     )
     assert dev.returncode == 0, dev.stderr
+    return folder
+
+
+@pytest.fixture
+def production_keys(development_keys, tmp_path) -> dict[str, str]:
+    """A complete production environment, keys in an empty folder of its own."""
+    shutil.copytree(development_keys, tmp_path, dirs_exist_ok=True)
+    signing = tmp_path / "signing"
     return {
         "DJANGO_DEBUG": "false",
         "SSO_KEY_DIR": str(tmp_path / "nothing-here"),
