@@ -33,7 +33,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def development_keys(tmp_path_factory) -> Path:
-    """The keys a development start-up generates, made once for the module (a start-up a test)."""
+    """The keys a development start-up generates, made once for the module, not by a start-up in each test."""
     folder = tmp_path_factory.mktemp("development-keys")
     dev = manage(
         "check",
