@@ -1,20 +1,22 @@
-"""`python -m bench.profile [refresh|silent|native] [N]`: where one refresh grant's, one
+"""`python -m bench.profile [refresh|silent|native|tree] [N]`: where one refresh grant's, one
 silent SSO flow's or one Native SSO exchange's time goes, in this process.
 
 All drive the whole production WSGI application (every middleware, client
 authentication, the statements, the signatures, the JSON) against the bench's database;
 gunicorn's own HTTP parsing is what the bench's CPU per request has beyond this. Run it
 after `make bench` (it needs the bench's database), with the bench's environment:
-``python bench/run.py --profile [silent|native]``.
+``python bench/run.py --profile [refresh|silent|native|tree]``.
 
-* ``refresh``: N refreshes of one rotating chain under pyinstrument; prints the call tree.
-* ``silent``: N silent SSO flows (an authorization request answered at once with a code,
-  for a signed-in browser that consented before; the code redeemed with PKCE), and the CPU
-  of each named part on the thread that ran it. A sampling profiler's shares count the
-  waits for PostgreSQL and Redis (pyinstrument) or blur the signer thread into the
-  request's (py-spy); ``time.thread_time`` around the parts does neither.
+* ``refresh``: N refreshes of one rotating chain, and the CPU of each named part on the
+  thread that ran it. A sampling profiler's shares count the waits for PostgreSQL and
+  Redis (pyinstrument) or blur the signer thread into the request's (py-spy);
+  ``time.thread_time`` around the parts does neither.
+* ``silent``: the same split for N silent SSO flows (an authorization request answered at
+  once with a code, for a signed-in browser that consented before; the code redeemed with
+  PKCE).
 * ``native``: the same split for N Native SSO exchanges (a second app of the vendor trading
   the first app's ID token and device secret for tokens of its own).
+* ``tree``: N refreshes under pyinstrument; prints the call tree.
 """
 
 from __future__ import annotations
@@ -189,6 +191,25 @@ def profile_refreshes(count: int) -> None:
     print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False))
 
 
+# The parts of a refresh: (module, attribute, label). An indented label is inside the part
+# above it; the signer thread's part overlaps the request thread's wait for the statement.
+REFRESH_PARTS = (
+    ("django.core.handlers.wsgi", "WSGIHandler.__call__", "the request in Django's handler"),
+    ("django.core.handlers.base", "BaseHandler.resolve_request", "  the URL resolution"),
+    ("rest_framework.views", "APIView.dispatch", "  DRF's dispatch, with the view"),
+    ("accounts.oauth.token_endpoint", "OAuthFormParser.parse", "    the form's parse (RFC 6749 3.2)"),
+    ("accounts.oauth.token_endpoint", "authenticate_client", "    client authentication (RFC 6749 2.3)"),
+    ("accounts.oauth.token_endpoint", "network_id", "    the reduced network id"),
+    ("accounts.oauth.token_endpoint", "dispatch_grant", "    the refresh grant (RFC 6749 6)"),
+    ("accounts.oauth.grants.refresh_token", "SSORefreshToken", "      the presented token: MAC and claims"),
+    ("accounts.oauth.issuance", "_mint", "      the claims and the new refresh token's MAC"),
+    ("accounts.store.postgresql", "OneStatementStore.rotate_refresh_token", "      the rotation: one statement"),
+    ("accounts.oauth.token_endpoint", "oauth_json", "    the JSON answer"),
+    ("accounts.oauth.token_endpoint", "metrics.count_grant", "    the grant counted (metrics)"),
+    ("accounts.oauth.signing_ahead", "_sign", "the access token's RS256 signature, signer thread"),
+)
+
+
 # The parts of a silent SSO flow: (module, attribute, label). An indented label is inside
 # the part above it; the signer thread's part overlaps the request thread's wait.
 SILENT_SSO_PARTS = (
@@ -272,6 +293,16 @@ def split(what: str, parts: tuple, flow, count: int) -> None:
         print(f"{1e6 * seconds[label] / count:>12,.0f}  {calls[label] / count:5.1f}  {label}")
 
 
+def split_refresh(count: int) -> None:
+    refresh, token = refresher(), first_refresh_token()
+
+    def flow() -> None:
+        nonlocal token
+        token = refresh(token)
+
+    split("refreshes", REFRESH_PARTS, flow, count)
+
+
 def split_silent_sso(count: int) -> None:
     profile_site()
     browser = Browser()
@@ -290,6 +321,10 @@ def split_native_sso(count: int) -> None:
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].isdigit() else "refresh"
     numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
-    {"refresh": profile_refreshes, "silent": split_silent_sso, "native": split_native_sso}[mode](
-        numbers[0] if numbers else 500
-    )
+    modes = {
+        "refresh": split_refresh,
+        "silent": split_silent_sso,
+        "native": split_native_sso,
+        "tree": profile_refreshes,
+    }
+    modes[mode](numbers[0] if numbers else 500)

@@ -754,8 +754,9 @@ def main() -> None:
         "--profile",
         nargs="?",
         const="refresh",
-        choices=("refresh", "silent", "native"),
-        help="in process: a refresh's call tree, or the CPU of silent SSO or Native SSO part by part (bench/profile.py)",
+        choices=("refresh", "silent", "native", "tree"),
+        help="in process: the CPU of a refresh, silent SSO or Native SSO part by part, or a refresh's call tree "
+        "(bench/profile.py)",
     )
     parser.add_argument("--results", type=Path, help="also write this run's figures there as JSON (a partial run too)")
     args = parser.parse_args()
