@@ -327,4 +327,6 @@ if __name__ == "__main__":
         "native": split_native_sso,
         "tree": profile_refreshes,
     }
+    if mode not in modes:
+        raise SystemExit(f"usage: python -m bench.profile [{'|'.join(modes)}] [N]")
     modes[mode](numbers[0] if numbers else 500)
